@@ -1,0 +1,103 @@
+import { randomInt } from 'node:crypto';
+import { App } from '../app.js';
+import { systemClock } from '../core/clock.js';
+import { InvalidArgumentError, isLbError } from '../core/errors.js';
+import type { Config } from '../config/schema.js';
+import { formatPath, validateConfig } from '../config/validate.js';
+import { AccessLog, fanout } from '../log/access-log.js';
+import { createLogger, type Logger } from '../log/logger.js';
+import { startSampleServers, type SampleServers } from '../servers/sample-servers.js';
+import { configFromCli, type CliOptions } from './options.js';
+
+// CLI flags that produced a config path, so that a cross-check names the flag the user typed.
+const CLI_NAMES: Record<string, string> = {
+  'pools.default.healthCheck.timeout': '--health-timeout',
+  'pools.default.healthCheck.interval': '--health-interval',
+  'listeners.main.bind': '--host/PORT',
+  'pools.default.targets': '--backend',
+};
+
+const random = (): number => randomInt(0, 2 ** 32) / 2 ** 32;
+
+export interface RunOptions extends CliOptions {
+  withServers?: boolean;
+}
+
+export function cliConfig(port: string | undefined, o: CliOptions): { config: Config; usingSamples: boolean } {
+  const { config, usingSamples } = configFromCli(port, o);
+  const v = validateConfig(config);
+  if (!v.ok) {
+    const i = v.issues[0]!;
+    const p = formatPath(i.path);
+    const name = Object.entries(CLI_NAMES).find(([k]) => p.startsWith(k))?.[1] ?? p;
+    throw new InvalidArgumentError(`${name}: ${i.message}`);
+  }
+  return { config: v.config, usingSamples };
+}
+
+/** Runs the load balancer until SIGTERM/SIGINT; returns the exit code. */
+export async function runBalancer(
+  config: Config,
+  info: { usingSamples: boolean; withServers: boolean },
+): Promise<void> {
+  const log = createLogger({ level: config.log.level, format: config.log.format });
+  let samples: SampleServers | undefined;
+  if (info.withServers) {
+    try {
+      samples = await startSampleServers({ count: 3, basePort: 5001, host: '127.0.0.1', echo: false });
+    } catch (e) {
+      log.warn(`sample servers not started (${e instanceof Error ? e.message : String(e)}); are they already running?`);
+    }
+  }
+  const app = new App({
+    log,
+    clock: systemClock(),
+    random,
+    observer: fanout([new AccessLog(log.child({ component: 'access' }), config.log.access)]),
+  });
+  try {
+    await app.apply(config);
+  } catch (e) {
+    await samples?.stop();
+    await app.stop();
+    throw e;
+  }
+  for (const l of app.listeners().values()) process.stdout.write(`Server is listening on port ${l.port}\n`);
+  const targets = Object.values(config.pools).flatMap((p) =>
+    p.targets.map((t) => `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`),
+  );
+  if (info.usingSamples)
+    process.stdout.write(
+      `Forwarding to the sample servers ${targets.join(', ')}${info.withServers ? '' : ' (start them with `npm run servers`)'}\n`,
+    );
+  else process.stdout.write(`Forwarding to ${targets.join(', ')}\n`);
+  installSignals(app, log, config, samples);
+}
+
+function installSignals(app: App, log: Logger, config: Config, samples: SampleServers | undefined): void {
+  let stopping = false;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (stopping) {
+      log.warn(`${sig} again: exiting now`);
+      log.flush();
+      process.exit(1);
+    }
+    stopping = true;
+    log.info(`${sig} received: draining connections for up to ${config.drainTimeout}ms`);
+    void app
+      .shutdown(config.drainTimeout)
+      .then(() => samples?.stop())
+      .then(() => {
+        log.info('stopped');
+        log.flush(() => process.exit(0));
+      });
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+export function describeError(e: unknown): string {
+  if (isLbError(e)) return e.message;
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

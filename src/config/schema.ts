@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { parseHostPort, type HostPort } from '../core/address.js';
+import { parseDuration } from '../core/duration.js';
+import { BALANCER_KINDS } from '../balancer/balancer.js';
+import { LOG_LEVELS } from '../log/logger.js';
+
+// The single source of truth for the config file (and the CLI, which builds the same object):
+// types come from here, and so does docs/config.schema.json.
+
+const convert =
+  <T>(fn: (v: string) => T) =>
+  (v: string, ctx: Pick<z.core.$RefinementCtx, 'addIssue'>): T => {
+    try {
+      return fn(v);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: e instanceof Error ? e.message.replace(/^[^:]*: /, '') : String(e) });
+      return z.NEVER;
+    }
+  };
+
+const durationMs = (min = 0) =>
+  z
+    .union([z.string(), z.number()])
+    .transform((v, ctx) => convert((s) => parseDuration(s))(String(v), ctx))
+    .refine((ms) => ms >= min, { message: min === 1 ? 'must be greater than 0' : `must be at least ${min}ms` });
+
+const endpoint = z.string().transform(convert((s): HostPort => parseHostPort(s, 'address')));
+const bindAddress = z.string().transform(convert((s): HostPort => parseHostPort(s, 'bind', true)));
+
+export const targetSchema = z.union([
+  z.string().transform(convert((s) => ({ ...parseHostPort(s, 'address'), weight: 1, backup: false }))),
+  z
+    .object({
+      address: endpoint,
+      weight: z
+        .number()
+        .int()
+        .min(1, 'weight must be at least 1 (use admin state "maint" to take a target out)')
+        .max(1000)
+        .default(1),
+      backup: z.boolean().default(false),
+    })
+    .strict()
+    .transform((t) => ({ ...t.address, weight: t.weight, backup: t.backup })),
+]);
+
+export const healthCheckSchema = z
+  .object({
+    type: z.enum(['tcp', 'http', 'send-expect', 'none']).default('tcp'),
+    interval: durationMs(1).default(2000),
+    timeout: durationMs(1).default(1000),
+    rise: z.number().int().min(1).max(100).default(2),
+    fall: z.number().int().min(1).max(100).default(3),
+    jitter: z.number().min(0).max(0.5).default(0.1),
+    port: z.number().int().min(1).max(65535).optional(),
+    path: z.string().startsWith('/').default('/'),
+    host: z.string().optional(),
+    expectStatus: z.union([z.number().int().min(100).max(599), z.string().regex(/^[1-5]xx$/)]).default('2xx'),
+    send: z.string().optional(),
+    expect: z.string().optional(),
+    expectRegex: z.boolean().default(false),
+  })
+  .strict();
+
+export const poolSchema = z
+  .object({
+    algorithm: z.enum(BALANCER_KINDS).default('round-robin'),
+    targets: z.array(targetSchema).default([]),
+    healthCheck: healthCheckSchema.default(() => healthCheckSchema.parse({})),
+    connectTimeout: durationMs(1).default(3000),
+    idleTimeout: durationMs(0).default(3_600_000),
+    retries: z.number().int().min(0).max(10).default(2),
+    passiveFailTimeout: durationMs(1).default(10_000),
+  })
+  .strict();
+
+export const listenerSchema = z
+  .object({
+    bind: bindAddress,
+    pool: z.string().min(1),
+    maxConnections: z.number().int().min(1).optional(),
+  })
+  .strict();
+
+export const adminSchema = z
+  .object({
+    bind: bindAddress,
+    token: z.string().min(1).optional(),
+  })
+  .strict();
+
+const NAME = /^[A-Za-z0-9_.-]+$/;
+const named = <T extends z.ZodType>(item: T) =>
+  z.record(z.string().regex(NAME, 'names may use letters, digits, "_", "." and "-"'), item);
+
+export const configSchema = z
+  .object({
+    listeners: named(listenerSchema),
+    pools: named(poolSchema),
+    admin: adminSchema.optional(),
+    drainTimeout: durationMs(0).default(30_000),
+    keepAlive: durationMs(0).default(60_000),
+    workers: z.union([z.number().int().min(1).max(256), z.literal('auto')]).default(1),
+    log: z
+      .object({
+        level: z.enum(LOG_LEVELS).default('info'),
+        format: z.enum(['json', 'pretty']).optional(),
+        access: z.boolean().default(true),
+      })
+      .strict()
+      .default({ level: 'info', access: true }),
+  })
+  .strict();
+
+/** The config as written (before defaults and conversions). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** The validated config: durations in ms, addresses parsed, defaults applied. */
+export type Config = z.output<typeof configSchema>;
+export type PoolConfig = z.output<typeof poolSchema>;
+export type ListenerConfig = z.output<typeof listenerSchema>;
+export type HealthCheckConfig = z.output<typeof healthCheckSchema>;

@@ -1,0 +1,28 @@
+// How a proxied connection ended: one label for the access log and the metrics (Envoy's
+// response flags, HAProxy's termination states). Network failures end with one of these,
+// never with an exception.
+export const CLOSE_REASONS = [
+  'client_close', // client ended first, both sides finished cleanly
+  'backend_close', // backend ended first, both sides finished cleanly
+  'client_reset',
+  'backend_reset',
+  'client_error',
+  'backend_error',
+  'idle_timeout',
+  'connect_failed',
+  'connect_timeout',
+  'no_healthy_target',
+  'no_route',
+  'max_connections',
+  'denied',
+  'rate_limited',
+  'queue_timeout',
+  'proxy_protocol_invalid',
+  'proxy_protocol_timeout',
+  'tls_error',
+  'sni_unmatched',
+  'shutdown',
+  'killed',
+] as const;
+
+export type CloseReason = (typeof CLOSE_REASONS)[number];

@@ -1,0 +1,40 @@
+// Every error the process can report carries a stable `code`: that is the contract for logs,
+// the admin API and IPC, where errors travel as data (docs/errors.md lists them).
+export type LbErrorCode =
+  | 'LB_ERR_INVALID_ARGUMENT'
+  | 'LB_ERR_CONFIG_INVALID'
+  | 'LB_ERR_CONFIG_READ'
+  | 'LB_ERR_LISTEN'
+  | 'LB_ERR_NO_HEALTHY_TARGET'
+  | 'LB_ERR_UPSTREAM_CONNECT_TIMEOUT'
+  | 'LB_ERR_UPSTREAM_CONNECT_FAILED'
+  | 'LB_ERR_PROXY_PROTOCOL_INVALID'
+  | 'LB_ERR_NOT_FOUND'
+  | 'LB_ERR_UNAUTHORIZED';
+
+export class LbError extends Error {
+  readonly code: LbErrorCode;
+  constructor(code: LbErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+  toJSON(): { name: string; code: LbErrorCode; message: string } {
+    return { name: this.name, code: this.code, message: this.message };
+  }
+}
+
+/** A bad command-line argument, config value or API input; the message names the culprit. */
+export class InvalidArgumentError extends LbError {
+  constructor(message: string) {
+    super('LB_ERR_INVALID_ARGUMENT', message);
+  }
+}
+
+export class ListenError extends LbError {
+  constructor(message: string, cause?: unknown) {
+    super('LB_ERR_LISTEN', message, { cause });
+  }
+}
+
+export const isLbError = (e: unknown): e is LbError => e instanceof LbError;

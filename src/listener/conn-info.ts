@@ -1,0 +1,31 @@
+import type { Socket } from 'node:net';
+import { normalizeIp } from '../core/address.js';
+
+/** What is known about a client connection before it is routed; inspectors enrich it. */
+export interface ConnInfo {
+  readonly listener: string;
+  /** The client as balancing, access control and logs see it (a trusted PROXY header overrides). */
+  readonly clientIp: string;
+  readonly clientPort: number;
+  readonly localIp: string;
+  readonly localPort: number;
+  /** The TCP peer: differs from clientIp when a PROXY header advertised another client. */
+  readonly peerIp: string;
+  readonly sni?: string | undefined;
+  readonly alpn?: readonly string[] | undefined;
+  /** Set by the PROXY-protocol inspector: version and TLVs as received. */
+  readonly proxy?:
+    { readonly version: 1 | 2; readonly local: boolean; readonly tlvs?: ReadonlyMap<number, Buffer> } | undefined;
+}
+
+export function connInfoOf(listener: string, sock: Socket): ConnInfo {
+  const peer = normalizeIp(sock.remoteAddress);
+  return {
+    listener,
+    clientIp: peer,
+    clientPort: sock.remotePort ?? 0,
+    localIp: normalizeIp(sock.localAddress),
+    localPort: sock.localPort ?? 0,
+    peerIp: peer,
+  };
+}

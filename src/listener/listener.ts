@@ -1,0 +1,196 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { formatHostPort } from '../core/address.js';
+import { ListenError } from '../core/errors.js';
+import type { Logger } from '../log/logger.js';
+import { Session, type SessionOwner } from '../proxy/session.js';
+import type { CloseReason } from '../core/close-reason.js';
+import type { PoolContext, SessionObserver } from '../proxy/session-types.js';
+import { connInfoOf, type ConnInfo } from './conn-info.js';
+import { runInspectors, type Inspector } from './inspector.js';
+
+export interface ListenerSettings {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly maxConnections: number | undefined;
+  readonly keepAliveMs: number;
+}
+
+export interface ListenerObserver extends SessionObserver {
+  /** A connection closed before it reached a pool: denied, limited, bad header, no route… */
+  onRejected(listener: string, reason: CloseReason, info?: ConnInfo, detail?: string): void;
+}
+
+/**
+ * How a listener handles a new connection, swapped as a whole on reload:
+ * admit (before any byte is read) → inspectors (PROXY header, ClientHello) → wrap (TLS
+ * termination) → route to a pool.
+ */
+export interface ListenerPipeline {
+  /** Access control and per-client limits; returns why the connection is refused, if it is. */
+  readonly admit?: ((info: ConnInfo) => CloseReason | undefined) | undefined;
+  /** Told when an admitted connection closes (per-client concurrency accounting). */
+  readonly release?: ((info: ConnInfo) => void) | undefined;
+  readonly inspectors: readonly Inspector[];
+  readonly wrap?: ((sock: Socket, info: ConnInfo) => Socket) | undefined;
+  readonly route: (info: ConnInfo) => PoolContext | undefined;
+}
+
+/** Accepts client connections on one address and runs a Session for each, routed to a pool. */
+export class Listener implements SessionOwner {
+  readonly name: string;
+  #settings: ListenerSettings;
+  #server: Server | undefined;
+  #pipeline: ListenerPipeline;
+  readonly #sessions = new Set<Session>();
+  readonly #idleWaiters: (() => void)[] = [];
+  #accepting = false;
+  totalConnections = 0;
+
+  constructor(
+    settings: ListenerSettings,
+    pipeline: ListenerPipeline,
+    readonly observer: ListenerObserver,
+    private readonly log: Logger,
+  ) {
+    this.name = settings.name;
+    this.#settings = settings;
+    this.#pipeline = pipeline;
+  }
+
+  get listenerName(): string {
+    return this.name;
+  }
+
+  get settings(): ListenerSettings {
+    return this.#settings;
+  }
+
+  get activeConnections(): number {
+    return this.#sessions.size;
+  }
+
+  /** The actual bound port (differs from the configured one when that is 0). */
+  get port(): number {
+    const a = this.#server?.address();
+    return a && typeof a === 'object' ? a.port : this.#settings.port;
+  }
+
+  sessions(): ReadonlySet<Session> {
+    return this.#sessions;
+  }
+
+  /** Swaps the pipeline (reload); sessions already running keep the pool they started with. */
+  setPipeline(pipeline: ListenerPipeline): void {
+    this.#pipeline = pipeline;
+  }
+
+  /** Settings that can change in place (the address cannot). */
+  update(settings: ListenerSettings): void {
+    this.#settings = settings;
+    if (this.#server) this.#server.maxConnections = settings.maxConnections ?? Infinity;
+  }
+
+  async start(): Promise<void> {
+    const s = this.#settings;
+    const server = createServer({
+      allowHalfOpen: true,
+      noDelay: true,
+      keepAlive: s.keepAliveMs > 0,
+      keepAliveInitialDelay: s.keepAliveMs,
+    });
+    server.maxConnections = s.maxConnections ?? Infinity;
+    server.on('connection', (sock: Socket) => this.#onConnection(sock));
+    server.on('drop', () => this.observer.onRejected(this.name, 'max_connections'));
+    await new Promise<void>((resolve, reject) => {
+      const onError = (e: NodeJS.ErrnoException): void => {
+        const where = formatHostPort(s);
+        const why =
+          e.code === 'EADDRINUSE' ? 'address already in use' : e.code === 'EACCES' ? 'permission denied' : e.message;
+        reject(new ListenError(`cannot listen on ${where}: ${why}`, e));
+      };
+      server.once('error', onError);
+      server.listen({ host: s.host, port: s.port, backlog: 4096 }, () => {
+        server.off('error', onError);
+        resolve();
+      });
+    });
+    // After listening, errors are accept failures (EMFILE, ENFILE…): survive them, log them.
+    server.on('error', (e: NodeJS.ErrnoException) =>
+      this.log.error({ listener: this.name, err: e.code ?? e.message }, 'accept error'),
+    );
+    this.#server = server;
+    this.#accepting = true;
+  }
+
+  #onConnection(sock: Socket): void {
+    if (!this.#accepting) {
+      sock.destroy();
+      return;
+    }
+    this.totalConnections++;
+    const p = this.#pipeline;
+    const info = connInfoOf(this.name, sock);
+    const refused = p.admit?.(info);
+    if (refused) return this.#reject(sock, refused, info);
+    if (p.release) sock.once('close', () => p.release?.(info));
+    if (p.inspectors.length === 0) return this.#startSession(sock, info, undefined, false);
+    sock.on('error', noop); // until the session owns the socket
+    void runInspectors(sock, info, p.inspectors).then((r) => {
+      sock.off('error', noop);
+      if (!r.ok) return this.#reject(sock, r.reason, info, r.detail);
+      this.#startSession(sock, r.info, r.head, r.ended);
+    });
+  }
+
+  #startSession(raw: Socket, info: ConnInfo, head: Buffer | undefined, ended: boolean): void {
+    const p = this.#pipeline;
+    const ctx = p.route(info);
+    if (!ctx) return this.#reject(raw, 'no_route', info);
+    if (raw.destroyed) return; // closed while it was inspected
+    const sock = p.wrap ? p.wrap(raw, info) : raw;
+    const session = new Session(sock, ctx, this, info, head, ended);
+    this.#sessions.add(session);
+    session.start();
+  }
+
+  #reject(sock: Socket, reason: CloseReason, info: ConnInfo, detail?: string): void {
+    sock.on('error', noop);
+    sock.destroy();
+    this.observer.onRejected(this.name, reason, info, detail);
+  }
+
+  onSessionClosed(s: Session): void {
+    this.#sessions.delete(s);
+    if (this.#sessions.size === 0) for (const w of this.#idleWaiters.splice(0)) w();
+  }
+
+  /** Stops accepting; open sessions go on. */
+  async stopAccepting(): Promise<void> {
+    this.#accepting = false;
+    const server = this.#server;
+    if (!server) return;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Stops accepting, waits up to `deadlineMs` for sessions to finish, then ends the rest. */
+  async drain(deadlineMs: number): Promise<void> {
+    const closing = this.stopAccepting();
+    if (this.#sessions.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => this.#idleWaiters.push(resolve)),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs))),
+      ]);
+      clearTimeout(timer);
+      this.killAll('shutdown');
+    }
+    await closing;
+  }
+
+  killAll(reason: 'shutdown' | 'killed'): void {
+    for (const s of [...this.#sessions]) s.kill(reason);
+  }
+}
+
+const noop = (): void => undefined;

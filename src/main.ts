@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { cliConfig, describeError, runBalancer, type RunOptions } from './cli/run.js';
+import { startSampleServers } from './servers/sample-servers.js';
+import { parsePort } from './core/address.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+const fail = (e: unknown): never => {
+  process.stderr.write(`loadbalancer: ${describeError(e)}\n`);
+  process.exit(1);
+};
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+const program = new Command('loadbalancer')
+  .description('A TCP (layer 4) load balancer: forwards every client connection to a pool of backends.')
+  .version(pkg.version, '-v, --version')
+  .argument('[PORT]', 'port to listen on', '8000')
+  .option('--host <addr>', 'address to listen on (IPv6: ::)', '0.0.0.0')
+  .option(
+    '-b, --backend <host:port[@weight]>',
+    'backend target(s), comma-separated, repeatable (default: the sample servers 127.0.0.1:5001-5003)',
+    collect,
+  )
+  .option('-a, --algorithm <name>', 'round-robin | least-connections | random | source-hash | first', 'round-robin')
+  .option('--connect-timeout <duration>', 'upstream connect timeout', '3s')
+  .option('--idle-timeout <duration>', 'close a connection idle this long in both directions (0 = never)', '1h')
+  .option('--retries <n>', 'retry a failed connect on another target this many times', '2')
+  .option('--health-interval <duration>', 'active TCP check interval (0 = passive checks only)', '2s')
+  .option('--health-timeout <duration>', 'active check timeout', '1s')
+  .option('--rise <n>', 'successful checks before a down target is up again', '2')
+  .option('--fall <n>', 'failed checks (or connects) before a target is down', '3')
+  .option('--drain-timeout <duration>', 'on SIGTERM/SIGINT, wait this long for connections to finish', '30s')
+  .option('--max-connections <n>', 'maximum concurrent client connections')
+  .option('--log-level <level>', 'fatal | error | warn | info | debug | trace | silent', 'info')
+  .option('--log-format <format>', 'json | pretty (default: pretty on a terminal, json otherwise)')
+  .option('--no-access-log', 'do not log one line per closed connection')
+  .addOption(new Option('--with-servers', 'also start the three sample servers (npm start)'))
+  .showHelpAfterError(false)
+  .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'loadbalancer: ')) })
+  .action(async (port: string, opts: RunOptions) => {
+    const { config, usingSamples } = (() => {
+      try {
+        return cliConfig(port, opts);
+      } catch (e) {
+        return fail(e);
+      }
+    })();
+    await runBalancer(config, { usingSamples, withServers: opts.withServers === true }).catch(fail);
+  });
+
+program
+  .command('servers')
+  .description('start the sample backends: HTTP servers answering "Hello from server N"')
+  .option('--count <n>', 'how many servers', '3')
+  .option('--base-port <port>', 'port of server 1; the others follow', '5001')
+  .option('--host <addr>', 'address to listen on', '127.0.0.1')
+  .option('--echo', 'raw TCP echo servers instead of HTTP')
+  .action(async (o: { count: string; basePort: string; host: string; echo?: boolean }) => {
+    try {
+      if (!/^\d+$/.test(o.count) || Number(o.count) < 1 || Number(o.count) > 100)
+        throw new Error(`--count: "${o.count}" must be an integer from 1 to 100`);
+      const base = o.basePort === '0' ? 0 : parsePort(o.basePort, '--base-port');
+      const s = await startSampleServers({
+        count: Number(o.count),
+        basePort: base,
+        host: o.host,
+        echo: o.echo === true,
+      });
+      for (const [i, p] of s.ports.entries())
+        process.stdout.write(`${o.echo ? 'Echo' : 'Sample'} server ${i + 1} listening on ${o.host}:${p}\n`);
+      const stop = (): void => void s.stop().then(() => process.exit(0));
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program.parseAsync().catch(fail);

@@ -1,0 +1,86 @@
+import { formatHostPort } from '../core/address.js';
+import type { Clock } from '../core/clock.js';
+import type { TargetSpec } from '../core/types.js';
+import { createBalancer } from '../balancer/registry.js';
+import type { PoolConfig } from '../config/schema.js';
+import { HealthChecker, type HealthSettings, type HealthSink } from '../health/health-checker.js';
+import type { Probe } from '../health/probe.js';
+import { createProbe } from '../health/probes/registry.js';
+import { tcpDialer } from '../proxy/dialer.js';
+import type { PoolContext, UpstreamSettings } from '../proxy/session-types.js';
+import { Pool } from './pool.js';
+
+export const targetSpecs = (p: PoolConfig): TargetSpec[] =>
+  p.targets.map((t) => ({ id: formatHostPort(t), host: t.host, port: t.port, weight: t.weight, backup: t.backup }));
+
+export const healthSettings = (p: PoolConfig): HealthSettings => ({
+  intervalMs: p.healthCheck.type === 'none' ? 0 : p.healthCheck.interval,
+  timeoutMs: p.healthCheck.timeout,
+  rise: p.healthCheck.rise,
+  fall: p.healthCheck.fall,
+  jitter: p.healthCheck.jitter,
+  passiveDownMs: p.passiveFailTimeout,
+});
+
+const upstreamSettings = (p: PoolConfig): UpstreamSettings => ({
+  connectTimeoutMs: p.connectTimeout,
+  idleTimeoutMs: p.idleTimeout,
+  retries: p.retries,
+});
+
+export interface PoolRuntimeDeps {
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly keepAliveMs: number;
+  readonly sinkFor: (pool: Pool) => HealthSink;
+}
+
+/** A pool with its health checker and dialing settings: what listeners route to. */
+export class PoolRuntime implements PoolContext {
+  readonly pool: Pool;
+  readonly health: HealthChecker;
+  dialer;
+  settings: UpstreamSettings;
+  config: PoolConfig;
+
+  constructor(
+    readonly name: string,
+    config: PoolConfig,
+    readonly deps: PoolRuntimeDeps,
+  ) {
+    this.config = config;
+    this.pool = new Pool(name, createBalancer(config.algorithm, deps), []);
+    this.health = new HealthChecker(healthSettings(config), {
+      clock: deps.clock,
+      probe: this.#probe(config),
+      sink: deps.sinkFor(this.pool),
+      random: deps.random,
+    });
+    this.dialer = tcpDialer({ keepAliveMs: deps.keepAliveMs });
+    this.settings = upstreamSettings(config);
+    this.setTargets(targetSpecs(config));
+  }
+
+  #probe(config: PoolConfig): Probe {
+    return createProbe(config.healthCheck);
+  }
+
+  setTargets(specs: readonly TargetSpec[]): void {
+    const diff = this.pool.setTargets(specs);
+    for (const id of diff.removed) this.health.untrack(id);
+    for (const s of specs) this.health.track(s);
+  }
+
+  /** Applies a changed pool config in place: targets, algorithm, checks and timeouts. */
+  update(config: PoolConfig): void {
+    if (config.algorithm !== this.config.algorithm) this.pool.setBalancer(createBalancer(config.algorithm, this.deps));
+    this.health.reconfigure(healthSettings(config), this.#probe(config));
+    this.settings = upstreamSettings(config);
+    this.config = config;
+    this.setTargets(targetSpecs(config));
+  }
+
+  async stop(): Promise<void> {
+    await this.health.stop();
+  }
+}

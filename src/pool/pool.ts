@@ -1,0 +1,133 @@
+import type { Balancer, PickContext } from '../balancer/balancer.js';
+import type { AdminState, HealthState, TargetId, TargetSpec } from '../core/types.js';
+import { Target } from './target.js';
+
+export interface PoolDiff {
+  readonly added: readonly TargetId[];
+  readonly removed: readonly TargetId[];
+  readonly changed: readonly TargetId[];
+}
+
+/**
+ * Pool membership and eligibility: healthy, ready primaries; backups only while no primary is
+ * eligible. Delegates the choice to its Balancer, which it rebuilds whenever eligibility changes.
+ */
+export class Pool {
+  readonly name: string;
+  #balancer: Balancer;
+  readonly #targets = new Map<TargetId, Target>();
+  /** Removed targets that still carry connections (shown by the API until they are done). */
+  readonly #retired = new Map<TargetId, Target>();
+  #usingBackups = false;
+
+  constructor(name: string, balancer: Balancer, specs: readonly TargetSpec[] = []) {
+    this.name = name;
+    this.#balancer = balancer;
+    this.setTargets(specs);
+  }
+
+  get balancerKind(): string {
+    return this.#balancer.kind;
+  }
+
+  get usingBackups(): boolean {
+    return this.#usingBackups;
+  }
+
+  setBalancer(balancer: Balancer): void {
+    this.#balancer = balancer;
+    this.rebuild();
+  }
+
+  /** Applies a new target list; unchanged ids keep their health, admin state and counters. */
+  setTargets(specs: readonly TargetSpec[]): PoolDiff {
+    const added: TargetId[] = [];
+    const changed: TargetId[] = [];
+    const removed: TargetId[] = [];
+    const next = new Set(specs.map((s) => s.id));
+    for (const [id, t] of this.#targets) {
+      if (next.has(id)) continue;
+      this.#targets.delete(id);
+      t.removed = true;
+      removed.push(id);
+      if (t.activeConnections > 0) this.#retired.set(id, t);
+    }
+    const ordered = new Map<TargetId, Target>();
+    for (const spec of specs) {
+      const existing = this.#targets.get(spec.id) ?? this.#retired.get(spec.id);
+      if (existing) {
+        if (existing.removed) added.push(spec.id);
+        else if (existing.spec.weight !== spec.weight || existing.spec.backup !== spec.backup) changed.push(spec.id);
+        existing.removed = false;
+        existing.spec = spec;
+        this.#retired.delete(spec.id);
+        ordered.set(spec.id, existing);
+      } else {
+        ordered.set(spec.id, new Target(spec));
+        added.push(spec.id);
+      }
+    }
+    this.#targets.clear();
+    for (const [id, t] of ordered) this.#targets.set(id, t);
+    this.rebuild();
+    return { added, removed, changed };
+  }
+
+  get(id: TargetId): Target | undefined {
+    return this.#targets.get(id);
+  }
+
+  targets(): readonly Target[] {
+    return [...this.#targets.values()];
+  }
+
+  retired(): readonly Target[] {
+    return [...this.#retired.values()];
+  }
+
+  setHealth(id: TargetId, health: HealthState, cause: string, now: number): boolean {
+    const t = this.#targets.get(id);
+    if (!t || t.health === health) return false;
+    t.health = health;
+    t.lastChange = { at: now, cause };
+    this.rebuild();
+    return true;
+  }
+
+  setAdminState(id: TargetId, state: AdminState): boolean {
+    const t = this.#targets.get(id);
+    if (!t) return false;
+    t.admin = state;
+    this.rebuild();
+    return true;
+  }
+
+  /** The hot path: eligible target for this client, or undefined when none is. */
+  select(ctx: PickContext): Target | undefined {
+    return this.#balancer.pick(ctx) as Target | undefined;
+  }
+
+  acquire(t: Target): void {
+    t.activeConnections++;
+    t.totalConnections++;
+  }
+
+  release(t: Target, bytesFromClient: number, bytesToClient: number): void {
+    t.activeConnections--;
+    t.bytesFromClient += bytesFromClient;
+    t.bytesToClient += bytesToClient;
+    if (t.removed && t.activeConnections === 0) this.#retired.delete(t.id);
+  }
+
+  hasEligible(): boolean {
+    for (const t of this.#targets.values()) if (t.eligible) return true;
+    return false;
+  }
+
+  rebuild(): void {
+    const all = [...this.#targets.values()];
+    const primaries = all.filter((t) => !t.spec.backup && t.eligible);
+    this.#usingBackups = primaries.length === 0;
+    this.#balancer.rebuild(primaries.length > 0 ? primaries : all.filter((t) => t.spec.backup && t.eligible));
+  }
+}

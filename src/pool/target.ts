@@ -1,0 +1,41 @@
+import type { Candidate } from '../balancer/balancer.js';
+import type { AdminState, HealthState, TargetSpec } from '../core/types.js';
+
+export interface CheckRecord {
+  readonly ok: boolean;
+  readonly at: number;
+  readonly detail: string;
+  readonly latencyMs?: number;
+}
+
+/** A pool member: its spec, health, admin state and live counters. No sockets. */
+export class Target implements Candidate {
+  spec: TargetSpec;
+  health: HealthState = 'unknown';
+  admin: AdminState = 'ready';
+  /** Removed from the pool by a reload or the API: finishes its connections, gets no new ones. */
+  removed = false;
+  activeConnections = 0;
+  totalConnections = 0;
+  connectFailures = 0;
+  bytesFromClient = 0;
+  bytesToClient = 0;
+  lastCheck: CheckRecord | undefined;
+  lastChange: { at: number; cause: string } | undefined;
+
+  constructor(spec: TargetSpec) {
+    this.spec = spec;
+  }
+
+  get id(): string {
+    return this.spec.id;
+  }
+
+  get weight(): number {
+    return this.spec.weight;
+  }
+
+  get eligible(): boolean {
+    return !this.removed && this.admin === 'ready' && this.health !== 'unhealthy' && this.spec.weight > 0;
+  }
+}

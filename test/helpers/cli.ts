@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const CLI = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+
+export interface RunningCli {
+  readonly proc: ChildProcess;
+  readonly port: number;
+  /** Everything written to stdout so far (the JSON log lines included). */
+  stdout(): string;
+  stderr(): string;
+  /** Parsed JSON log lines so far. */
+  logs(): Record<string, unknown>[];
+  /** SIGTERM and wait for exit; returns the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+/** Starts the built CLI and resolves when it prints `Server is listening on port N`. */
+export function startCli(
+  args: readonly string[],
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunningCli> {
+  const proc = spawn(process.execPath, [CLI, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...opts.env },
+  });
+  let out = '';
+  let err = '';
+  proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+  proc.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`CLI did not start: ${out} ${err}`));
+    }, opts.timeoutMs ?? 10_000);
+    const check = (): void => {
+      const m = /Server is listening on port (\d+)/.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      proc.stdout!.off('data', check);
+      resolve({
+        proc,
+        port: Number(m[1]),
+        stdout: () => out,
+        stderr: () => err,
+        logs: () =>
+          out
+            .split('\n')
+            .filter((l) => l.startsWith('{'))
+            .map((l) => JSON.parse(l) as Record<string, unknown>),
+        stop: async (signal = 'SIGTERM') => {
+          if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+          return exited;
+        },
+        exited,
+      });
+    };
+    proc.stdout!.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`CLI exited with ${code} before listening: ${err || out}`));
+    });
+  });
+}
+
+/** Runs the CLI to completion (bad arguments, `check`…). */
+export function runCli(
+  args: readonly string[],
+  timeoutMs = 10_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    proc.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`CLI did not exit: ${stdout} ${stderr}`));
+    }, timeoutMs);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
