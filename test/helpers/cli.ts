@@ -27,8 +27,8 @@ export function startCli(
   });
   let out = '';
   let err = '';
-  proc.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  proc.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  proc.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -39,7 +39,7 @@ export function startCli(
       const m = /Server is listening on port (\d+)/.exec(out);
       if (!m) return;
       clearTimeout(timer);
-      proc.stdout!.off('data', check);
+      proc.stdout.off('data', check);
       resolve({
         proc,
         port: Number(m[1]),
@@ -57,7 +57,7 @@ export function startCli(
         exited,
       });
     };
-    proc.stdout!.on('data', check);
+    proc.stdout.on('data', check);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`CLI exited with ${code} before listening: ${err || out}`));
