@@ -4,6 +4,7 @@ import type { Config } from './config/schema.js';
 import type { HealthSink } from './health/health-checker.js';
 import { Listener, type ListenerObserver, type ListenerPipeline, type ListenerSettings } from './listener/listener.js';
 import type { Logger } from './log/logger.js';
+import { buildPipeline } from './listener/pipeline.js';
 import type { Pool } from './pool/pool.js';
 import { PoolRuntime } from './pool/pool-runtime.js';
 
@@ -86,8 +87,7 @@ export class App {
   }
 
   #pipelineFor(name: string, c: Config): ListenerPipeline {
-    const poolName = c.listeners[name]!.pool;
-    return { inspectors: [], route: () => this.#pools.get(poolName) };
+    return buildPipeline(name, c, { pools: (pool) => this.#pools.get(pool) });
   }
 
   /**
