@@ -7,6 +7,7 @@ import { formatPath, validateConfig } from '../config/validate.js';
 import { AccessLog, fanout } from '../log/access-log.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { startSampleServers, type SampleServers } from '../servers/sample-servers.js';
+import { Reloader, type LoadOutcome } from '../control/reloader.js';
 import { configFromCli, type CliOptions } from './options.js';
 
 // CLI flags that produced a config path, so that a cross-check names the flag the user typed.
@@ -38,7 +39,12 @@ export function cliConfig(port: string | undefined, o: CliOptions): { config: Co
 /** Runs the load balancer until SIGTERM/SIGINT; returns the exit code. */
 export async function runBalancer(
   config: Config,
-  info: { usingSamples: boolean; withServers: boolean },
+  info: {
+    usingSamples: boolean;
+    withServers: boolean;
+    /** Reads the config again on reload; without it (command-line flags) a reload re-applies `config`. */
+    load?: () => Promise<LoadOutcome>;
+  },
 ): Promise<void> {
   const log = createLogger({ level: config.log.level, format: config.log.format });
   let samples: SampleServers | undefined;
@@ -49,9 +55,10 @@ export async function runBalancer(
       log.warn(`sample servers not started (${e instanceof Error ? e.message : String(e)}); are they already running?`);
     }
   }
+  const clock = systemClock();
   const app = new App({
     log,
-    clock: systemClock(),
+    clock,
     random,
     observer: fanout([new AccessLog(log.child({ component: 'access' }), config.log.access)]),
   });
@@ -71,10 +78,20 @@ export async function runBalancer(
       `Forwarding to the sample servers ${targets.join(', ')}${info.withServers ? '' : ' (start them with `npm run servers`)'}\n`,
     );
   else process.stdout.write(`Forwarding to ${targets.join(', ')}\n`);
-  installSignals(app, log, config, samples);
+  const reloader = new Reloader({
+    load: info.load ?? (() => Promise.resolve({ ok: true, config })),
+    apply: async (next) => {
+      const summary = await app.apply(next);
+      log.level = next.log.level;
+      return summary;
+    },
+    log,
+    clock,
+  });
+  installSignals(app, log, reloader, samples);
 }
 
-function installSignals(app: App, log: Logger, config: Config, samples: SampleServers | undefined): void {
+function installSignals(app: App, log: Logger, reloader: Reloader, samples: SampleServers | undefined): void {
   let stopping = false;
   const onSignal = (sig: NodeJS.Signals): void => {
     if (stopping) {
@@ -83,9 +100,10 @@ function installSignals(app: App, log: Logger, config: Config, samples: SampleSe
       process.exit(1);
     }
     stopping = true;
-    log.info(`${sig} received: draining connections for up to ${config.drainTimeout}ms`);
+    const drainMs = app.config?.drainTimeout ?? 0;
+    log.info(`${sig} received: draining connections for up to ${drainMs}ms`);
     void app
-      .shutdown(config.drainTimeout)
+      .shutdown(drainMs)
       .then(() => samples?.stop())
       .then(() => {
         log.info('stopped');
@@ -94,6 +112,9 @@ function installSignals(app: App, log: Logger, config: Config, samples: SampleSe
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  process.on('SIGHUP', () => {
+    if (!stopping) void reloader.reload('signal');
+  });
 }
 
 export function describeError(e: unknown): string {
