@@ -69,15 +69,17 @@ export async function runBalancer(
     await app.stop();
     throw e;
   }
-  for (const l of app.listeners().values()) process.stdout.write(`Server is listening on port ${l.port}\n`);
+  // One write: a reader (tests, scripts) that sees the first line sees the whole banner.
+  const banner = [...app.listeners().values()].map((l) => `Server is listening on port ${l.port}\n`);
   const targets = Object.values(config.pools).flatMap((p) =>
     p.targets.map((t) => `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`),
   );
   if (info.usingSamples)
-    process.stdout.write(
+    banner.push(
       `Forwarding to the sample servers ${targets.join(', ')}${info.withServers ? '' : ' (start them with `npm run servers`)'}\n`,
     );
-  else process.stdout.write(`Forwarding to ${targets.join(', ')}\n`);
+  else banner.push(`Forwarding to ${targets.join(', ')}\n`);
+  process.stdout.write(banner.join(''));
   const reloader = new Reloader({
     load: info.load ?? (() => Promise.resolve({ ok: true, config })),
     apply: async (next) => {
