@@ -1,3 +1,4 @@
+import { ClientTable } from './access/client-table.js';
 import { formatHostPort } from './core/address.js';
 import type { Clock } from './core/clock.js';
 import type { Config } from './config/schema.js';
@@ -34,6 +35,8 @@ const listenerSettings = (name: string, c: Config): ListenerSettings => {
 export class App {
   readonly #pools = new Map<string, PoolRuntime>();
   readonly #listeners = new Map<string, Listener>();
+  /** Per-client counters by listener name: they outlive a reload, as the connections they count do. */
+  readonly #clientTables = new Map<string, ClientTable>();
   #config: Config | undefined;
 
   constructor(readonly deps: AppDeps) {}
@@ -87,7 +90,11 @@ export class App {
   }
 
   #pipelineFor(name: string, c: Config): ListenerPipeline {
-    return buildPipeline(name, c, { pools: (pool) => this.#pools.get(pool) });
+    return buildPipeline(name, c, {
+      pools: (pool) => this.#pools.get(pool),
+      clock: this.deps.clock,
+      clientTable: (l) => this.#clientTables.get(l) ?? this.#clientTables.set(l, new ClientTable()).get(l)!,
+    });
   }
 
   /**
@@ -137,6 +144,7 @@ export class App {
       const lc = next.listeners[name];
       if (!lc) {
         this.#listeners.delete(name);
+        this.#clientTables.delete(name);
         summary.listeners.removed.push(name);
         draining.push(l.drain(drainMs));
         continue;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseHostPort, type HostPort } from '../core/address.js';
+import { parseCidr } from '../core/cidr.js';
 import { parseDuration } from '../core/duration.js';
 import { BALANCER_KINDS } from '../balancer/balancer.js';
 import { LOG_LEVELS } from '../log/logger.js';
@@ -74,11 +75,36 @@ export const poolSchema = z
   })
   .strict();
 
+const cidr = z.string().refine(
+  (v) => {
+    try {
+      parseCidr(v);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a CIDR (use 10.0.0.0/8, 2001:db8::/32 or an address)' },
+);
+
+// Access control and per-client limits of a listener (src/access/).
+const accessControlKeys = {
+  allow: z.array(cidr).default([]),
+  deny: z.array(cidr).default([]),
+  maxConnectionsPerClient: z.number().int().min(1).optional(),
+  rateLimit: z
+    .object({ perClient: z.number().positive(), burst: z.number().int().min(1).optional() })
+    .strict()
+    .transform((r) => ({ perClient: r.perClient, burst: r.burst ?? Math.max(1, Math.ceil(r.perClient)) }))
+    .optional(),
+};
+
 export const listenerSchema = z
   .object({
     bind: bindAddress,
     pool: z.string().min(1),
     maxConnections: z.number().int().min(1).optional(),
+    ...accessControlKeys,
   })
   .strict();
 

@@ -16,7 +16,8 @@ export const CLOSE_REASONS = [
   'max_connections',
   'denied',
   'rate_limited',
-  'queue_timeout',
+  'queue_timeout', // waited in the pool queue for a target slot longer than queueTimeout
+  'queue_full', // every target was at maxConnections and the pool queue was full
   'proxy_protocol_invalid',
   'proxy_protocol_timeout',
   'tls_error',
@@ -26,3 +27,9 @@ export const CLOSE_REASONS = [
 ] as const;
 
 export type CloseReason = (typeof CLOSE_REASONS)[number];
+
+/** Why a connection is refused before it reaches a pool, with a detail for the log. */
+export interface Refusal {
+  readonly reason: CloseReason;
+  readonly detail: string;
+}

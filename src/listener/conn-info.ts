@@ -18,7 +18,11 @@ export interface ConnInfo {
     { readonly version: 1 | 2; readonly local: boolean; readonly tlvs?: ReadonlyMap<number, Buffer> } | undefined;
 }
 
-export function connInfoOf(listener: string, sock: Socket): ConnInfo {
+/** From an accepted socket, or the addresses of a connection the server dropped (its 'drop' event). */
+export function connInfoOf(
+  listener: string,
+  sock: Partial<Pick<Socket, 'remoteAddress' | 'remotePort' | 'localAddress' | 'localPort'>>,
+): ConnInfo {
   const peer = normalizeIp(sock.remoteAddress);
   return {
     listener,

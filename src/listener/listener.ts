@@ -3,7 +3,7 @@ import { formatHostPort } from '../core/address.js';
 import { ListenError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import { Session, type SessionOwner } from '../proxy/session.js';
-import type { CloseReason } from '../core/close-reason.js';
+import type { CloseReason, Refusal } from '../core/close-reason.js';
 import type { PoolContext, SessionObserver } from '../proxy/session-types.js';
 import { connInfoOf, type ConnInfo } from './conn-info.js';
 import { runInspectors, type Inspector } from './inspector.js';
@@ -16,6 +16,8 @@ export interface ListenerSettings {
   readonly keepAliveMs: number;
 }
 
+export type AdmitStage = 'accept' | 'inspected';
+
 export interface ListenerObserver extends SessionObserver {
   /** A connection closed before it reached a pool: denied, limited, bad header, no route… */
   onRejected(listener: string, reason: CloseReason, info?: ConnInfo, detail?: string): void;
@@ -27,10 +29,14 @@ export interface ListenerObserver extends SessionObserver {
  * termination) → route to a pool.
  */
 export interface ListenerPipeline {
-  /** Access control and per-client limits; returns why the connection is refused, if it is. */
-  readonly admit?: ((info: ConnInfo) => CloseReason | undefined) | undefined;
-  /** Told when an admitted connection closes (per-client concurrency accounting). */
-  readonly release?: ((info: ConnInfo) => void) | undefined;
+  /**
+   * Access control and per-client limits, run at 'accept' (before any byte is read: the TCP peer)
+   * and again at 'inspected' (the client a trusted PROXY header advertised); returns why the
+   * connection is refused, if it is.
+   */
+  readonly admit?: ((info: ConnInfo, stage: AdmitStage) => Refusal | undefined) | undefined;
+  /** Told, once for each admit that let a connection in and with its arguments, when it closes. */
+  readonly release?: ((info: ConnInfo, stage: AdmitStage) => void) | undefined;
   readonly inspectors: readonly Inspector[];
   readonly wrap?: ((sock: Socket, info: ConnInfo) => Socket) | undefined;
   readonly route: (info: ConnInfo) => PoolContext | undefined;
@@ -101,7 +107,14 @@ export class Listener implements SessionOwner {
     });
     server.maxConnections = s.maxConnections ?? Infinity;
     server.on('connection', (sock: Socket) => this.#onConnection(sock));
-    server.on('drop', () => this.observer.onRejected(this.name, 'max_connections'));
+    server.on('drop', (d) =>
+      this.observer.onRejected(
+        this.name,
+        'max_connections',
+        d && connInfoOf(this.name, d),
+        `listener at maxConnections (${this.#settings.maxConnections})`,
+      ),
+    );
     await new Promise<void>((resolve, reject) => {
       const onError = (e: NodeJS.ErrnoException): void => {
         const where = formatHostPort(s);
@@ -131,16 +144,25 @@ export class Listener implements SessionOwner {
     this.totalConnections++;
     const p = this.#pipeline;
     const info = connInfoOf(this.name, sock);
-    const refused = p.admit?.(info);
-    if (refused) return this.#reject(sock, refused, info);
-    if (p.release) sock.once('close', () => p.release?.(info));
+    if (!this.#admit(p, sock, info, 'accept')) return;
     if (p.inspectors.length === 0) return this.#startSession(sock, info, undefined, false);
     sock.on('error', noop); // until the session owns the socket
     void runInspectors(sock, info, p.inspectors).then((r) => {
       sock.off('error', noop);
       if (!r.ok) return this.#reject(sock, r.reason, info, r.detail);
+      if (!this.#admit(p, sock, r.info, 'inspected')) return;
       this.#startSession(sock, r.info, r.head, r.ended);
     });
+  }
+
+  #admit(p: ListenerPipeline, sock: Socket, info: ConnInfo, stage: AdmitStage): boolean {
+    const refused = p.admit?.(info, stage);
+    if (refused) {
+      this.#reject(sock, refused.reason, info, refused.detail);
+      return false;
+    }
+    if (p.release) sock.once('close', () => p.release?.(info, stage));
+    return true;
   }
 
   #startSession(raw: Socket, info: ConnInfo, head: Buffer | undefined, ended: boolean): void {

@@ -1,9 +1,15 @@
+import { accessPipeline } from '../access/access-pipeline.js';
+import { ClientTable } from '../access/client-table.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import type { Config } from '../config/schema.js';
 import type { PoolContext } from '../proxy/session-types.js';
 import type { ListenerPipeline } from './listener.js';
 
 export interface PipelineDeps {
   readonly pools: (name: string) => PoolContext | undefined;
+  readonly clock?: Clock;
+  /** The listener's per-client counters, kept across reloads (a fresh table when absent). */
+  readonly clientTable?: (listener: string) => ClientTable;
 }
 
 /**
@@ -14,6 +20,7 @@ export function buildPipeline(name: string, config: Config, deps: PipelineDeps):
   const l = config.listeners[name]!;
   const poolName = l.pool;
   return {
+    ...accessPipeline(l, deps.clientTable?.(name) ?? new ClientTable(), deps.clock ?? systemClock()),
     inspectors: [],
     route: () => deps.pools(poolName),
   };

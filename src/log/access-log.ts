@@ -1,6 +1,17 @@
+import type { CloseReason } from '../core/close-reason.js';
+import type { ConnInfo } from '../listener/conn-info.js';
 import type { ListenerObserver } from '../listener/listener.js';
 import type { SessionEnd } from '../proxy/session-types.js';
 import type { Logger } from './logger.js';
+
+const UPSTREAM_FAILURES: ReadonlySet<CloseReason> = new Set([
+  'no_healthy_target',
+  'connect_failed',
+  'connect_timeout',
+  'queue_timeout',
+  'queue_full',
+]);
+const POLICY_REFUSALS: ReadonlySet<CloseReason> = new Set(['denied', 'rate_limited', 'max_connections']);
 
 /** One line per closed connection, plus connect errors and rejections, through pino. */
 export class AccessLog implements ListenerObserver {
@@ -11,10 +22,7 @@ export class AccessLog implements ListenerObserver {
 
   onSessionEnd(e: SessionEnd): void {
     if (!this.enabled) return;
-    const level =
-      e.reason === 'no_healthy_target' || e.reason === 'connect_failed' || e.reason === 'connect_timeout'
-        ? 'warn'
-        : 'info';
+    const level = UPSTREAM_FAILURES.has(e.reason) ? 'warn' : 'info';
     this.log[level]({ access: e }, 'connection closed');
   }
 
@@ -26,8 +34,12 @@ export class AccessLog implements ListenerObserver {
     // counted by metrics only
   }
 
-  onRejected(listener: string, reason: string): void {
-    this.log.warn({ listener, reason }, 'connection rejected');
+  onRejected(listener: string, reason: CloseReason, info?: ConnInfo, detail?: string): void {
+    if (!this.enabled) return;
+    // Refusals by policy are expected under load or a scan: info, so they cannot flood warnings.
+    const level = POLICY_REFUSALS.has(reason) ? 'info' : 'warn';
+    const access = { listener, client: info?.clientIp, clientPort: info?.clientPort, reason, detail };
+    this.log[level]({ access }, 'connection rejected');
   }
 }
 
@@ -37,6 +49,6 @@ export function fanout(observers: readonly ListenerObserver[]): ListenerObserver
     onSessionEnd: (e) => observers.forEach((o) => o.onSessionEnd(e)),
     onConnectError: (p, t, r, d) => observers.forEach((o) => o.onConnectError(p, t, r, d)),
     onConnected: (p, t, ms) => observers.forEach((o) => o.onConnected(p, t, ms)),
-    onRejected: (l, r) => observers.forEach((o) => o.onRejected(l, r)),
+    onRejected: (l, r, i, d) => observers.forEach((o) => o.onRejected(l, r, i, d)),
   };
 }
