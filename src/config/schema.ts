@@ -4,6 +4,7 @@ import { parseCidr } from '../core/cidr.js';
 import { parseDuration } from '../core/duration.js';
 import { BALANCER_KINDS } from '../balancer/balancer.js';
 import { LOG_LEVELS } from '../log/logger.js';
+import { isSniPattern, normalizeName } from '../routing/sni-table.js';
 
 // The single source of truth for the config file (and the CLI, which builds the same object):
 // types come from here, and so does docs/config.schema.json.
@@ -99,12 +100,26 @@ const accessControlKeys = {
     .optional(),
 };
 
+/** Routing by TLS server name: `{ sni: api.example.com, pool: api }`, `*.` covers one label. */
+export const sniRouteSchema = z
+  .object({
+    sni: z
+      .string()
+      .refine(isSniPattern, { message: 'must be a host name, or *. and a domain' })
+      .transform(normalizeName),
+    pool: z.string().min(1),
+  })
+  .strict();
+
 export const listenerSchema = z
   .object({
     bind: bindAddress,
     pool: z.string().min(1),
     maxConnections: z.number().int().min(1).optional(),
     ...accessControlKeys,
+    routes: z.array(sniRouteSchema).optional(),
+    noSni: z.enum(['pool', 'close']).default('pool'),
+    clientHelloTimeout: durationMs(1).default(5000),
   })
   .strict();
 

@@ -1,5 +1,5 @@
 import { formatHostPort } from '../core/address.js';
-import type { Config } from './schema.js';
+import type { Config, ListenerConfig } from './schema.js';
 
 export interface ConfigIssue {
   readonly path: (string | number)[];
@@ -18,6 +18,7 @@ export function semanticIssues(c: Config): ConfigIssue[] {
         message: `unknown pool "${l.pool}"${known.length ? ` (known: ${known.join(', ')})` : ''}`,
       });
     }
+    issues.push(...routeIssues(name, l, c));
     const key = formatHostPort(l.bind);
     const other = binds.get(key);
     if (other !== undefined && l.bind.port !== 0)
@@ -45,6 +46,19 @@ export function semanticIssues(c: Config): ConfigIssue[] {
       path: ['admin', 'token'],
       message: `a token is required when the admin API listens on a non-loopback address (${c.admin.bind.host})`,
     });
+  return issues;
+}
+
+function routeIssues(name: string, l: ListenerConfig, c: Config): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const seen = new Set<string>();
+  (l.routes ?? []).forEach((r, i) => {
+    if (!(r.pool in c.pools))
+      issues.push({ path: ['listeners', name, 'routes', i, 'pool'], message: `unknown pool "${r.pool}"` });
+    if (seen.has(r.sni))
+      issues.push({ path: ['listeners', name, 'routes', i, 'sni'], message: `"${r.sni}" is routed twice` });
+    seen.add(r.sni);
+  });
   return issues;
 }
 

@@ -15,11 +15,16 @@ export interface Inspector {
   readonly timeoutReason: CloseReason;
   /** Skip this inspector for this connection (e.g. untrusted source served without a header). */
   applies?(info: ConnInfo): boolean;
-  inspect(
-    buf: Buffer,
-    info: ConnInfo,
-  ): 'need-more' | { consumed: number; info: ConnInfo } | { reject: CloseReason; detail: string };
+  inspect(buf: Buffer, info: ConnInfo): 'need-more' | InspectDecision;
+  /**
+   * Decides with what came when the time is up (a client that waits for the server to speak
+   * first sends nothing); without it, or when it returns undefined, the connection is closed
+   * with `timeoutReason`.
+   */
+  onTimeout?(buf: Buffer, info: ConnInfo): InspectDecision | undefined;
 }
+
+export type InspectDecision = { consumed: number; info: ConnInfo } | { reject: CloseReason; detail: string };
 
 /** `head`: bytes read but not consumed, to forward first; `ended`: the client already sent FIN. */
 export type InspectResult =
@@ -52,10 +57,28 @@ export function runInspectors(sock: Socket, info0: ConnInfo, inspectors: readonl
     const arm = (): void => {
       clearTimeout(timer);
       const cur = active[idx]!;
-      timer = setTimeout(
-        () => finish({ ok: false, reason: cur.timeoutReason, detail: `${cur.name}: timeout after ${cur.timeoutMs}ms` }),
-        cur.timeoutMs,
-      );
+      timer = setTimeout(() => {
+        const r = cur.onTimeout?.(buf, info);
+        if (r === undefined)
+          return finish({
+            ok: false,
+            reason: cur.timeoutReason,
+            detail: `${cur.name}: timeout after ${cur.timeoutMs}ms`,
+          });
+        if (decide(cur, r)) step();
+      }, cur.timeoutMs);
+    };
+    /** Applies an inspector's decision; false when it ended the inspection. */
+    const decide = (cur: Inspector, r: InspectDecision): boolean => {
+      if ('reject' in r) {
+        finish({ ok: false, reason: r.reject, detail: `${cur.name}: ${r.detail}` });
+        return false;
+      }
+      buf = buf.subarray(r.consumed);
+      info = r.info;
+      idx++;
+      if (idx < active.length) arm();
+      return true;
     };
     const step = (): void => {
       while (idx < active.length) {
@@ -70,11 +93,7 @@ export function runInspectors(sock: Socket, info0: ConnInfo, inspectors: readonl
             });
           return;
         }
-        if ('reject' in r) return finish({ ok: false, reason: r.reject, detail: `${cur.name}: ${r.detail}` });
-        buf = buf.subarray(r.consumed);
-        info = r.info;
-        idx++;
-        if (idx < active.length) arm();
+        if (!decide(cur, r)) return;
       }
       finish({ ok: true, info, head: buf, ended });
     };

@@ -4,6 +4,8 @@ import { systemClock, type Clock } from '../core/clock.js';
 import type { Config } from '../config/schema.js';
 import type { PoolContext } from '../proxy/session-types.js';
 import type { ListenerPipeline } from './listener.js';
+import { sniRouter } from '../routing/sni-router.js';
+import { tlsStage } from './tls-stage.js';
 
 export interface PipelineDeps {
   readonly pools: (name: string) => PoolContext | undefined;
@@ -18,10 +20,10 @@ export interface PipelineDeps {
  */
 export function buildPipeline(name: string, config: Config, deps: PipelineDeps): ListenerPipeline {
   const l = config.listeners[name]!;
-  const poolName = l.pool;
+  const tls = tlsStage(l);
   return {
     ...accessPipeline(l, deps.clientTable?.(name) ?? new ClientTable(), deps.clock ?? systemClock()),
-    inspectors: [],
-    route: () => deps.pools(poolName),
+    inspectors: [...tls.inspectors],
+    route: sniRouter(l, deps.pools),
   };
 }

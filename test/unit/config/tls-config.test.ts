@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatPath, validateConfig } from '../../../src/config/validate.js';
+
+const base = (listener: Record<string, unknown>, pools: Record<string, unknown> = {}) => ({
+  listeners: { edge: { bind: '127.0.0.1:8443', pool: 'web', ...listener } },
+  pools: { web: { targets: ['127.0.0.1:9001'] }, api: { targets: ['127.0.0.1:9002'] }, ...pools },
+});
+
+const issues = (input: unknown): string[] => {
+  const v = validateConfig(input);
+  return v.ok ? [] : v.issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+};
+
+test('SNI routes: names normalized, defaults for noSni and the ClientHello timeout', () => {
+  const v = validateConfig(
+    base({
+      routes: [
+        { sni: 'API.Example.com.', pool: 'api' },
+        { sni: '*.example.com', pool: 'web' },
+      ],
+    }),
+  );
+  assert.ok(v.ok);
+  const l = v.config.listeners.edge!;
+  assert.deepEqual(l.routes, [
+    { sni: 'api.example.com', pool: 'api' },
+    { sni: '*.example.com', pool: 'web' },
+  ]);
+  assert.equal(l.noSni, 'pool');
+  assert.equal(l.clientHelloTimeout, 5000);
+});
+
+test('SNI routes: unknown pools, repeated names and bad patterns are reported with their path', () => {
+  assert.deepEqual(issues(base({ routes: [{ sni: 'a.test', pool: 'nope' }] })), [
+    'listeners.edge.routes[0].pool: unknown pool "nope"',
+  ]);
+  assert.deepEqual(
+    issues(
+      base({
+        routes: [
+          { sni: 'a.test', pool: 'api' },
+          { sni: 'A.test', pool: 'web' },
+        ],
+      }),
+    ),
+    ['listeners.edge.routes[1].sni: "a.test" is routed twice'],
+  );
+  assert.match(
+    issues(base({ routes: [{ sni: 'a.*.test', pool: 'api' }] })).join(),
+    /routes\[0\]\.sni: must be a host name/,
+  );
+  assert.match(issues(base({ noSni: 'drop' })).join(), /listeners\.edge\.noSni/);
+  assert.match(issues(base({ clientHelloTimeout: '0s' })).join(), /clientHelloTimeout/);
+});
