@@ -1,0 +1,122 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { haproxyConfig, nginxStreamConfig } from './peer-configs.js';
+import { freePort, waitForPort } from './ports.js';
+import type { ProcessSet } from './procs.js';
+
+/** What every system under test needs from the bench. */
+export interface SystemEnv {
+  readonly procs: ProcessSet;
+  /** A private temporary directory for configs and pid files. */
+  readonly dir: string;
+  readonly proxyCpu: number | undefined;
+  readonly nofile: number;
+  readonly accessLog: boolean;
+}
+
+export interface Running {
+  /** Where the load goes. */
+  readonly port: number;
+  /** Root of the process tree whose CPU and memory are accounted (none for a direct connection). */
+  readonly pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+export interface System {
+  readonly id: string;
+  readonly kind: 'direct' | 'haproxy' | 'nginx' | 'lb';
+  /** Starts it in front of `backends` (round-robin), able to hold `maxConn` proxied connections. */
+  start(backends: readonly number[], maxConn: number): Promise<Running>;
+}
+
+/** No proxy: the load goes straight to the first backend. */
+export const directSystem: System = {
+  id: 'direct',
+  kind: 'direct',
+  start: (backends) => Promise.resolve({ port: backends[0]!, pid: undefined, stop: () => Promise.resolve() }),
+};
+
+let serial = 0;
+
+/** Starts `cmd` pinned to the proxy CPU on a free port; `args` may write config files into `dir`. */
+async function launch(
+  env: SystemEnv,
+  name: string,
+  cmd: string,
+  args: (port: number, dir: string) => readonly string[],
+): Promise<Running> {
+  const port = await freePort();
+  const dir = join(env.dir, `${name}-${++serial}`);
+  mkdirSync(dir, { recursive: true });
+  const proc = env.procs.start(name, cmd, args(port, dir), { cpu: env.proxyCpu, stdout: 'discard' });
+  try {
+    await waitForPort(port, proc);
+  } catch (e) {
+    await env.procs.stop(proc);
+    throw e;
+  }
+  return { port, pid: proc.pid, stop: () => env.procs.stop(proc) };
+}
+
+export function haproxySystem(env: SystemEnv, bin: string): System {
+  return {
+    id: 'haproxy',
+    kind: 'haproxy',
+    start: (backends, maxConn) =>
+      launch(env, 'haproxy', bin, (port, dir) => {
+        const cfg = join(dir, 'haproxy.cfg');
+        writeFileSync(cfg, haproxyConfig({ port, backends, accessLog: env.accessLog, maxConn, nofile: env.nofile }));
+        return ['-f', cfg, '-db'];
+      }),
+  };
+}
+
+export function nginxSystem(env: SystemEnv, bin: string, streamModule: string | undefined): System {
+  return {
+    id: 'nginx',
+    kind: 'nginx',
+    start: (backends, maxConn) =>
+      launch(env, 'nginx', bin, (port, dir) => {
+        const cfg = join(dir, 'nginx.conf');
+        const asRoot = process.getuid?.() === 0;
+        const { accessLog, nofile } = env;
+        writeFileSync(
+          cfg,
+          nginxStreamConfig({ port, backends, dir, streamModule, asRoot, maxConn, accessLog, nofile }),
+        );
+        return ['-p', dir, '-c', cfg, '-e', join(dir, 'error.log')];
+      }),
+  };
+}
+
+export interface LbVariant {
+  readonly id: string;
+  readonly node: string;
+  readonly main: string;
+  readonly workers: string | undefined;
+}
+
+/** Our balancer through its built CLI, on the given Node binary. */
+export function lbSystem(env: SystemEnv, v: LbVariant): System {
+  return {
+    id: v.id,
+    kind: 'lb',
+    start: (backends) =>
+      launch(env, v.id, v.node, (port) => [
+        v.main,
+        String(port),
+        '--host',
+        '127.0.0.1',
+        '-b',
+        backends.map((b) => `127.0.0.1:${b}`).join(','),
+        '--health-interval',
+        '0',
+        '--log-format',
+        'json',
+        '--drain-timeout',
+        '1s',
+        ...(env.accessLog ? [] : ['--no-access-log']),
+        ...(v.workers !== undefined ? ['--workers', v.workers] : []),
+      ]),
+  };
+}

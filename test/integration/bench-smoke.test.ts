@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { which } from '../../src/bench/env-info.js';
+
+const run = promisify(execFile);
+const BENCH = fileURLToPath(new URL('../../dist/bench/main.js', import.meta.url));
+const TOOLS = ['haproxy', 'nginx', 'wrk', 'iperf3'];
+
+interface JsonRow {
+  workload: string;
+  metric: string;
+  systems: Record<string, { median: number; runs: number[] }>;
+}
+
+// Speed is never asserted here: only that every workload ran and produced sane figures.
+test('npm run bench -- --quick prints the table and writes sane figures', async (t) => {
+  const missing = TOOLS.filter((p) => which(p) === undefined);
+  if (missing.length > 0) {
+    const msg = `missing ${missing.join(', ')} (apt-get install haproxy nginx libnginx-mod-stream wrk iperf3)`;
+    if (process.env.CI === 'true') assert.fail(msg);
+    t.skip(`SKIPPED: ${msg}`);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'bench-smoke-'));
+  try {
+    const json = join(dir, 'bench.json');
+    const { stdout } = await run(process.execPath, [BENCH, '--quick', '--json', json], { timeout: 150_000 });
+    for (const row of ['connections/s', 'requests/s', 'p99 latency', 'throughput', 'memory per connection'])
+      assert.match(stdout, new RegExp(`\\| ${row} \\(`), `table row ${row}\n${stdout}`);
+    assert.match(stdout, /ours \/ HAProxy/);
+    assert.match(stdout, /versions: node \(ours\) v\d+/);
+    assert.match(stdout, /The bar \(issue 4\) for ours/);
+    const report = JSON.parse(readFileSync(json, 'utf8')) as { rows: JsonRow[]; notes: string[] };
+    const figure = (workload: string, metric: string, system: string): number => {
+      const v = report.rows.find((r) => r.workload === workload && r.metric === metric)?.systems[system]?.median;
+      assert.ok(v !== undefined, `${workload} ${metric} ${system} missing; notes: ${report.notes.join('; ')}`);
+      return v;
+    };
+    for (const sys of ['direct', 'haproxy', 'nginx', 'lb']) {
+      for (const [w, m] of [
+        ['conn', 'connections/s'],
+        ['keepalive', 'requests/s'],
+        ['keepalive', 'p99 latency'],
+        ['bulk-up', 'throughput'],
+        ['bulk-down', 'throughput'],
+      ] as const) {
+        const v = figure(w, m, sys);
+        assert.ok(Number.isFinite(v) && v > 0, `${w} ${m} ${sys} = ${v}`);
+      }
+    }
+    for (const sys of ['haproxy', 'nginx', 'lb']) {
+      assert.ok(figure('conn', 'CPU per connection', sys) > 0);
+      assert.ok(Number.isFinite(figure('idle', 'memory per connection', sys)));
+      assert.equal(figure('idle', 'idle connections held', sys), 200);
+      assert.ok(Number.isFinite(figure('slow', 'RSS peak', sys)));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
