@@ -8,6 +8,8 @@ export interface Candidate {
   readonly id: TargetId;
   readonly weight: number;
   readonly activeConnections: number;
+  /** A target at this many connections is full: never picked while it is. */
+  readonly maxConnections?: number | undefined;
 }
 
 export interface PickContext {
@@ -31,4 +33,8 @@ export interface BalancerDeps {
 
 export type BalancerFactory = (deps: BalancerDeps) => Balancer;
 
-export const isExcluded = (ctx: PickContext, c: Candidate): boolean => ctx.exclude?.has(c.id) === true;
+/** Already tried for this client, or full: every balancer skips it. */
+export const isExcluded = (ctx: PickContext, c: Candidate): boolean => ctx.exclude?.has(c.id) === true || isFull(c);
+
+export const isFull = (c: Candidate): boolean =>
+  c.maxConnections !== undefined && c.activeConnections >= c.maxConnections;

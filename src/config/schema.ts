@@ -41,9 +41,15 @@ export const targetSchema = z.union([
         .max(1000)
         .default(1),
       backup: z.boolean().default(false),
+      maxConnections: z.number().int().min(1).optional(),
     })
     .strict()
-    .transform((t) => ({ ...t.address, weight: t.weight, backup: t.backup })),
+    .transform((t) => ({
+      ...t.address,
+      weight: t.weight,
+      backup: t.backup,
+      ...(t.maxConnections !== undefined ? { maxConnections: t.maxConnections } : {}),
+    })),
 ]);
 
 export const healthCheckSchema = z
@@ -73,6 +79,9 @@ export const poolSchema = z
     idleTimeout: durationMs(0).default(3_600_000),
     retries: z.number().int().min(0).max(10).default(2),
     passiveFailTimeout: durationMs(1).default(10_000),
+    // Waiting for a slot when every target is at its maxConnections (HAProxy maxqueue / timeout queue).
+    maxQueue: z.number().int().min(0).default(1000),
+    queueTimeout: durationMs(1).optional(),
   })
   .strict();
 

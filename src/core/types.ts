@@ -10,4 +10,6 @@ export interface TargetSpec {
   readonly port: number;
   readonly weight: number;
   readonly backup: boolean;
+  /** Connections this target takes at once; beyond, they wait in the pool queue (HAProxy's maxconn). */
+  readonly maxConnections?: number | undefined;
 }

@@ -9,9 +9,23 @@ import { createProbe } from '../health/probes/registry.js';
 import { tcpDialer } from '../proxy/dialer.js';
 import type { PoolContext, UpstreamSettings } from '../proxy/session-types.js';
 import { Pool } from './pool.js';
+import { SlotQueue, type QueueSettings } from './slot-queue.js';
 
 export const targetSpecs = (p: PoolConfig): TargetSpec[] =>
-  p.targets.map((t) => ({ id: formatHostPort(t), host: t.host, port: t.port, weight: t.weight, backup: t.backup }));
+  p.targets.map((t) => ({
+    id: formatHostPort(t),
+    host: t.host,
+    port: t.port,
+    weight: t.weight,
+    backup: t.backup,
+    ...('maxConnections' in t && t.maxConnections !== undefined ? { maxConnections: t.maxConnections } : {}),
+  }));
+
+/** HAProxy's `timeout queue` defaults to the connect timeout; so does ours. */
+export const queueSettings = (p: PoolConfig): QueueSettings => ({
+  maxQueue: p.maxQueue,
+  timeoutMs: p.queueTimeout ?? p.connectTimeout,
+});
 
 export const healthSettings = (p: PoolConfig): HealthSettings => ({
   intervalMs: p.healthCheck.type === 'none' ? 0 : p.healthCheck.interval,
@@ -49,7 +63,12 @@ export class PoolRuntime implements PoolContext {
     readonly deps: PoolRuntimeDeps,
   ) {
     this.config = config;
-    this.pool = new Pool(name, createBalancer(config.algorithm, deps), []);
+    this.pool = new Pool(
+      name,
+      createBalancer(config.algorithm, deps),
+      [],
+      new SlotQueue(deps.clock, queueSettings(config)),
+    );
     this.health = new HealthChecker(healthSettings(config), {
       clock: deps.clock,
       probe: this.#probe(config),
@@ -76,6 +95,7 @@ export class PoolRuntime implements PoolContext {
     if (config.algorithm !== this.config.algorithm) this.pool.setBalancer(createBalancer(config.algorithm, this.deps));
     this.health.reconfigure(healthSettings(config), this.#probe(config));
     this.settings = upstreamSettings(config);
+    this.pool.queue.settings = queueSettings(config);
     this.config = config;
     this.setTargets(targetSpecs(config));
   }

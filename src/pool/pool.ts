@@ -1,5 +1,7 @@
-import type { Balancer, PickContext } from '../balancer/balancer.js';
+import { isFull, type Balancer, type PickContext } from '../balancer/balancer.js';
+import { systemClock } from '../core/clock.js';
 import type { AdminState, HealthState, TargetId, TargetSpec } from '../core/types.js';
+import { SlotQueue, type QueueTicket, type Waiter } from './slot-queue.js';
 import { Target } from './target.js';
 
 export interface PoolDiff {
@@ -19,10 +21,16 @@ export class Pool {
   /** Removed targets that still carry connections (shown by the API until they are done). */
   readonly #retired = new Map<TargetId, Target>();
   #usingBackups = false;
+  /** The targets the balancer chooses from; `#capped` when one of them has a maxConnections. */
+  #eligible: readonly Target[] = [];
+  #capped = false;
+  /** Connections waiting for a slot while every target is full. */
+  readonly queue: SlotQueue;
 
-  constructor(name: string, balancer: Balancer, specs: readonly TargetSpec[] = []) {
+  constructor(name: string, balancer: Balancer, specs: readonly TargetSpec[] = [], queue?: SlotQueue) {
     this.name = name;
     this.#balancer = balancer;
+    this.queue = queue ?? new SlotQueue(systemClock(), { maxQueue: 0, timeoutMs: 0 });
     this.setTargets(specs);
   }
 
@@ -57,7 +65,12 @@ export class Pool {
       const existing = this.#targets.get(spec.id) ?? this.#retired.get(spec.id);
       if (existing) {
         if (existing.removed) added.push(spec.id);
-        else if (existing.spec.weight !== spec.weight || existing.spec.backup !== spec.backup) changed.push(spec.id);
+        else if (
+          existing.spec.weight !== spec.weight ||
+          existing.spec.backup !== spec.backup ||
+          existing.spec.maxConnections !== spec.maxConnections
+        )
+          changed.push(spec.id);
         existing.removed = false;
         existing.spec = spec;
         this.#retired.delete(spec.id);
@@ -104,7 +117,24 @@ export class Pool {
 
   /** The hot path: eligible target for this client, or undefined when none is. */
   select(ctx: PickContext): Target | undefined {
+    if (this.#capped && !this.#hasRoom()) return undefined; // all full: spare the balancer a scan
     return this.#balancer.pick(ctx) as Target | undefined;
+  }
+
+  /**
+   * select() found no target for this client: when an eligible target it may use is only full,
+   * the connection waits in the queue for a slot (HAProxy's maxconn/maxqueue). Returns its ticket,
+   * 'queue_full', or undefined when waiting cannot help (nothing eligible, or all tried).
+   */
+  enqueue(waiter: Waiter, exclude?: ReadonlySet<TargetId>): QueueTicket | 'queue_full' | undefined {
+    if (!this.#eligible.some((t) => isFull(t) && !exclude?.has(t.id))) return undefined;
+    return this.queue.enqueue(waiter) ?? 'queue_full';
+  }
+
+  readonly #hasRoom = (): boolean => this.#eligible.some((t) => !isFull(t));
+
+  #dispatchQueued(): void {
+    if (this.queue.length > 0) this.queue.dispatch(this.#hasRoom);
   }
 
   acquire(t: Target): void {
@@ -117,6 +147,7 @@ export class Pool {
     t.bytesFromClient += bytesFromClient;
     t.bytesToClient += bytesToClient;
     if (t.removed && t.activeConnections === 0) this.#retired.delete(t.id);
+    this.#dispatchQueued();
   }
 
   hasEligible(): boolean {
@@ -128,6 +159,9 @@ export class Pool {
     const all = [...this.#targets.values()];
     const primaries = all.filter((t) => !t.spec.backup && t.eligible);
     this.#usingBackups = primaries.length === 0;
-    this.#balancer.rebuild(primaries.length > 0 ? primaries : all.filter((t) => t.spec.backup && t.eligible));
+    this.#eligible = primaries.length > 0 ? primaries : all.filter((t) => t.spec.backup && t.eligible);
+    this.#capped = this.#eligible.some((t) => t.spec.maxConnections !== undefined);
+    this.#balancer.rebuild(this.#eligible);
+    this.#dispatchQueued(); // a target came back, or got more room
   }
 }

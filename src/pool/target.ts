@@ -35,6 +35,10 @@ export class Target implements Candidate {
     return this.spec.weight;
   }
 
+  get maxConnections(): number | undefined {
+    return this.spec.maxConnections;
+  }
+
   get eligible(): boolean {
     return !this.removed && this.admin === 'ready' && this.health !== 'unhealthy' && this.spec.weight > 0;
   }

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { CloseReason } from '../core/close-reason.js';
 import type { TargetId } from '../core/types.js';
 import type { ConnInfo } from '../listener/conn-info.js';
+import type { QueueTicket, Waiter } from '../pool/slot-queue.js';
 import type { Target } from '../pool/target.js';
 import type { PoolContext, SessionObserver } from './session-types.js';
 
@@ -31,6 +32,8 @@ export class Session {
   #clientClosed = false;
   #upstreamClosed = true;
   #finished = false;
+  /** Waiting in the pool queue for a target slot. */
+  #queued: QueueTicket | undefined;
 
   constructor(
     readonly client: Socket,
@@ -48,6 +51,7 @@ export class Session {
     else client.once('end', () => (this.#firstEnd ??= 'client'));
     client.once('close', () => {
       this.#clientClosed = true;
+      this.#queued?.cancel();
       const up = this.#upstream;
       if (up && !this.#upstreamClosed) {
         if (this.#connectMs === undefined)
@@ -76,12 +80,30 @@ export class Session {
   #attempt(failReason: CloseReason): void {
     if (this.#clientClosed) return;
     const { pool } = this.ctx;
-    const target = pool.select({ clientIp: this.clientIp, exclude: this.#tried });
-    if (!target || this.#attempts > this.ctx.settings.retries) {
-      this.#reason = failReason;
-      this.client.destroy();
-      return;
-    }
+    const canTry = this.#attempts <= this.ctx.settings.retries;
+    const target = canTry ? pool.select({ clientIp: this.clientIp, exclude: this.#tried }) : undefined;
+    if (target) return this.#dial(target);
+    // Every target it may use is full: wait for a slot (the client stays unread meanwhile).
+    const queued = canTry ? pool.enqueue(this.#waiter(), this.#tried) : undefined;
+    if (typeof queued === 'object') return void (this.#queued = queued);
+    this.#reason = queued ?? failReason;
+    this.client.destroy();
+  }
+
+  #waiter(): Waiter {
+    return {
+      retry: () => {
+        const target = this.ctx.pool.select({ clientIp: this.clientIp, exclude: this.#tried });
+        if (target) this.#dial(target);
+        return target !== undefined;
+      },
+      onTimeout: () => this.kill('queue_timeout'),
+    };
+  }
+
+  #dial(target: Target): void {
+    const { pool } = this.ctx;
+    this.#queued = undefined;
     this.#attempts++;
     (this.#tried ??= new Set()).add(target.id);
     this.#target = target;
