@@ -98,3 +98,28 @@ test('maxConnectionsPerClient: the cap holds while connections are open and free
     await backend.close();
   }
 });
+
+test('listener maxConnections: connections beyond it are dropped and logged as max_connections', async () => {
+  const backend = await tcpServer((s) => {
+    s.write('hi');
+    s.on('end', () => s.end());
+  });
+  const lb = await startApp({
+    listeners: { web: { bind: '127.0.0.1:0', pool: 'p', maxConnections: 1 } },
+    pools: { p: pool(backend.port) },
+  });
+  try {
+    const first = client(lb.port(), '127.0.0.1');
+    await eventually(() => first.text() === 'hi', 5000, 'first served');
+    assert.equal(await client(lb.port(), '127.0.0.9').closed, '');
+    await eventually(() => lb.access().some((a) => a.reason === 'max_connections'), 5000, 'drop logged');
+    const drop = lb.access().find((a) => a.reason === 'max_connections')!;
+    assert.equal(drop.client, '127.0.0.9');
+    assert.match(String(drop.detail), /maxConnections \(1\)/);
+    first.sock.end();
+    await first.closed;
+  } finally {
+    await lb.stop();
+    await backend.close();
+  }
+});
