@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { fullBucket, isFull, take } from '../../../src/access/token-bucket.js';
 
 test('token bucket: a burst, then the steady rate, on a clock the test moves', () => {
@@ -45,4 +46,25 @@ test('token bucket: a smaller burst after a reload clamps the tokens', () => {
   let granted = 0;
   for (let i = 0; i < 10; i++) if (take(b, smaller, 0)) granted++;
   assert.equal(granted, 2);
+});
+
+test('token bucket: over any run of arrivals, grants never exceed burst + rate × elapsed', () => {
+  fc.assert(
+    fc.property(
+      fc.double({ min: 0.1, max: 1000, noNaN: true }),
+      fc.integer({ min: 1, max: 100 }),
+      fc.array(fc.integer({ min: 0, max: 2000 }), { minLength: 1, maxLength: 300 }),
+      (perSecond, burst, gaps) => {
+        const s = { perSecond, burst };
+        const b = fullBucket(s, 0);
+        let now = 0;
+        let granted = 0;
+        for (const gap of gaps) {
+          now += gap;
+          if (take(b, s, now)) granted++;
+        }
+        return granted <= burst + (perSecond * now) / 1000 + 1e-9;
+      },
+    ),
+  );
 });
