@@ -8,6 +8,7 @@ import type { Logger } from './log/logger.js';
 import { buildPipeline } from './listener/pipeline.js';
 import type { Pool } from './pool/pool.js';
 import { PoolRuntime } from './pool/pool-runtime.js';
+import { divergesFromConfig } from './pool/target-admin.js';
 
 export interface AppDeps {
   readonly log: Logger;
@@ -132,7 +133,11 @@ export class App {
       if (!existing) {
         this.#pools.set(name, this.#newPool(name, next));
         summary.pools.added.push(name);
-      } else if (JSON.stringify(prev?.pools[name]) !== JSON.stringify(next.pools[name])) {
+      } else if (
+        JSON.stringify(prev?.pools[name]) !== JSON.stringify(next.pools[name]) ||
+        divergesFromConfig(existing)
+      ) {
+        // Runtime membership and weight changes (admin API) give way to the config on reload.
         existing.update(next.pools[name]!);
         summary.pools.changed.push(name);
       }

@@ -23,6 +23,9 @@ export interface CliOptions {
   logFormat?: string;
   accessLog: boolean;
   maxConnections?: string;
+  /** `--admin ADDR:PORT`; its token comes from $LB_ADMIN_TOKEN (`adminToken`), never from argv. */
+  admin?: string;
+  adminToken?: string | undefined;
 }
 
 export interface BackendArg {
@@ -110,6 +113,7 @@ export function configFromCli(
         },
       },
       drainTimeout: durationOption('--drain-timeout', o.drainTimeout, true),
+      ...(o.admin !== undefined ? { admin: { bind: o.admin, ...(o.adminToken ? { token: o.adminToken } : {}) } } : {}),
       log: {
         level: o.logLevel as LogLevel,
         ...(o.logFormat ? { format: o.logFormat } : {}),

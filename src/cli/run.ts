@@ -1,11 +1,14 @@
 import { randomInt } from 'node:crypto';
 import { App } from '../app.js';
+import type { AdminServer } from '../admin/server.js';
+import { startAdmin } from '../admin/start.js';
 import { systemClock } from '../core/clock.js';
 import { InvalidArgumentError, isLbError } from '../core/errors.js';
 import type { Config } from '../config/schema.js';
 import { formatPath, validateConfig } from '../config/validate.js';
 import { AccessLog, fanout } from '../log/access-log.js';
 import { createLogger, type Logger } from '../log/logger.js';
+import { Metrics } from '../metrics/metrics.js';
 import { startSampleServers, type SampleServers } from '../servers/sample-servers.js';
 import { Reloader, type LoadOutcome } from '../control/reloader.js';
 import { configFromCli, type CliOptions } from './options.js';
@@ -16,6 +19,8 @@ const CLI_NAMES: Record<string, string> = {
   'pools.default.healthCheck.interval': '--health-interval',
   'listeners.main.bind': '--host/PORT',
   'pools.default.targets': '--backend',
+  'admin.bind': '--admin',
+  'admin.token': '--admin (token from $LB_ADMIN_TOKEN)',
 };
 
 const random = (): number => randomInt(0, 2 ** 32) / 2 ** 32;
@@ -25,7 +30,7 @@ export interface RunOptions extends CliOptions {
 }
 
 export function cliConfig(port: string | undefined, o: CliOptions): { config: Config; usingSamples: boolean } {
-  const { config, usingSamples } = configFromCli(port, o);
+  const { config, usingSamples } = configFromCli(port, { ...o, adminToken: process.env.LB_ADMIN_TOKEN || undefined });
   const v = validateConfig(config);
   if (!v.ok) {
     const i = v.issues[0]!;
@@ -56,30 +61,16 @@ export async function runBalancer(
     }
   }
   const clock = systemClock();
+  // Metrics are counted only when the admin API (which serves /metrics) is on.
+  const metrics = config.admin ? new Metrics({ runtime: (): App => app }) : undefined;
+  const access = new AccessLog(log.child({ component: 'access' }), config.log.access);
   const app = new App({
     log,
     clock,
     random,
-    observer: fanout([new AccessLog(log.child({ component: 'access' }), config.log.access)]),
+    observer: fanout(metrics ? [access, metrics.observer] : [access]),
+    healthObserver: metrics?.healthObserver,
   });
-  try {
-    await app.apply(config);
-  } catch (e) {
-    await samples?.stop();
-    await app.stop();
-    throw e;
-  }
-  // One write: a reader (tests, scripts) that sees the first line sees the whole banner.
-  const banner = [...app.listeners().values()].map((l) => `Server is listening on port ${l.port}\n`);
-  const targets = Object.values(config.pools).flatMap((p) =>
-    p.targets.map((t) => `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`),
-  );
-  if (info.usingSamples)
-    banner.push(
-      `Forwarding to the sample servers ${targets.join(', ')}${info.withServers ? '' : ' (start them with `npm run servers`)'}\n`,
-    );
-  else banner.push(`Forwarding to ${targets.join(', ')}\n`);
-  process.stdout.write(banner.join(''));
   const reloader = new Reloader({
     load: info.load ?? (() => Promise.resolve({ ok: true, config })),
     apply: async (next) => {
@@ -89,11 +80,39 @@ export async function runBalancer(
     },
     log,
     clock,
+    onResult: (r) => metrics?.recordReload(r),
   });
-  installSignals(app, log, reloader, samples);
+  let admin: AdminServer | undefined;
+  try {
+    await app.apply(config);
+    admin = await startAdmin(config, { app, clock, log, metrics, reloader });
+  } catch (e) {
+    await samples?.stop();
+    await app.stop();
+    throw e;
+  }
+  // One write: a reader (tests, scripts) that sees the first line sees the whole banner.
+  const banner = [...app.listeners().values()].map((l) => `Server is listening on port ${l.port}\n`);
+  if (admin) banner.push(`Admin API listening on ${admin.url}\n`);
+  const targets = Object.values(config.pools).flatMap((p) =>
+    p.targets.map((t) => `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`),
+  );
+  if (info.usingSamples)
+    banner.push(
+      `Forwarding to the sample servers ${targets.join(', ')}${info.withServers ? '' : ' (start them with `npm run servers`)'}\n`,
+    );
+  else banner.push(`Forwarding to ${targets.join(', ')}\n`);
+  process.stdout.write(banner.join(''));
+  installSignals(app, log, reloader, samples, admin);
 }
 
-function installSignals(app: App, log: Logger, reloader: Reloader, samples: SampleServers | undefined): void {
+function installSignals(
+  app: App,
+  log: Logger,
+  reloader: Reloader,
+  samples: SampleServers | undefined,
+  admin: AdminServer | undefined,
+): void {
   let stopping = false;
   const onSignal = (sig: NodeJS.Signals): void => {
     if (stopping) {
@@ -107,6 +126,7 @@ function installSignals(app: App, log: Logger, reloader: Reloader, samples: Samp
     void app
       .shutdown(drainMs)
       .then(() => samples?.stop())
+      .then(() => admin?.stop()) // after the drain, so that it can be watched
       .then(() => {
         log.info('stopped');
         log.flush(() => process.exit(0));

@@ -17,6 +17,8 @@ export interface ReloaderDeps {
   readonly apply: (config: Config) => Promise<ApplySummary>;
   readonly log: Logger;
   readonly clock: Pick<Clock, 'now'>;
+  /** Told of every result, whatever the source (metrics). */
+  readonly onResult?: ((r: ReloadResult) => void) | undefined;
 }
 
 /** `listeners +web -old ~api; pools ~web` (or `no changes`), for logs. */
@@ -91,6 +93,7 @@ export class Reloader implements ReloadControl {
   #finish(r: Omit<ReloadResult, 'version' | 'at'>): ReloadResult {
     const result: ReloadResult = { ...r, version: this.#version, at: new Date(this.deps.clock.now()).toISOString() };
     this.#last = result;
+    this.deps.onResult?.(result);
     return result;
   }
 }

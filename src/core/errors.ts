@@ -10,7 +10,13 @@ export type LbErrorCode =
   | 'LB_ERR_UPSTREAM_CONNECT_FAILED'
   | 'LB_ERR_PROXY_PROTOCOL_INVALID'
   | 'LB_ERR_NOT_FOUND'
-  | 'LB_ERR_UNAUTHORIZED';
+  | 'LB_ERR_UNAUTHORIZED'
+  | 'LB_ERR_BAD_REQUEST'
+  | 'LB_ERR_METHOD_NOT_ALLOWED'
+  | 'LB_ERR_PAYLOAD_TOO_LARGE'
+  | 'LB_ERR_CONFLICT'
+  | 'LB_ERR_RELOAD_UNAVAILABLE'
+  | 'LB_ERR_INTERNAL';
 
 export class LbError extends Error {
   readonly code: LbErrorCode;

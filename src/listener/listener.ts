@@ -19,6 +19,8 @@ export interface ListenerSettings {
 export type AdmitStage = 'accept' | 'inspected';
 
 export interface ListenerObserver extends SessionObserver {
+  /** A client connection was accepted (before admission and inspection). */
+  onAccepted?(listener: string, info: ConnInfo): void;
   /** A connection closed before it reached a pool: denied, limited, bad header, no route… */
   onRejected(listener: string, reason: CloseReason, info?: ConnInfo, detail?: string): void;
 }
@@ -144,6 +146,7 @@ export class Listener implements SessionOwner {
     this.totalConnections++;
     const p = this.#pipeline;
     const info = connInfoOf(this.name, sock);
+    this.observer.onAccepted?.(this.name, info);
     if (!this.#admit(p, sock, info, 'accept')) return;
     if (p.inspectors.length === 0) return this.#startSession(sock, info, undefined, false);
     sock.on('error', noop); // until the session owns the socket

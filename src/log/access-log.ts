@@ -46,6 +46,7 @@ export class AccessLog implements ListenerObserver {
 /** Sends every event to each observer in turn (access log, metrics…). */
 export function fanout(observers: readonly ListenerObserver[]): ListenerObserver {
   return {
+    onAccepted: (l, i) => observers.forEach((o) => o.onAccepted?.(l, i)),
     onSessionEnd: (e) => observers.forEach((o) => o.onSessionEnd(e)),
     onConnectError: (p, t, r, d) => observers.forEach((o) => o.onConnectError(p, t, r, d)),
     onConnected: (p, t, ms) => observers.forEach((o) => o.onConnected(p, t, ms)),

@@ -87,7 +87,8 @@ export class PoolRuntime implements PoolContext {
   setTargets(specs: readonly TargetSpec[]): void {
     const diff = this.pool.setTargets(specs);
     for (const id of diff.removed) this.health.untrack(id);
-    for (const s of specs) this.health.track(s);
+    // A target in maintenance is not checked; leaving maintenance tracks it again.
+    for (const s of specs) if (this.pool.get(s.id)?.admin !== 'maint') this.health.track(s);
   }
 
   /** Applies a changed pool config in place: targets, algorithm, checks and timeouts. */

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { InvalidArgumentError } from '../../core/errors.js';
+import { ADMIN_STATES, type AdminState } from '../../core/types.js';
+import { targetSchema } from '../../config/schema.js';
+import { targetSpecs, type PoolRuntime } from '../../pool/pool-runtime.js';
+import { addTarget, findTarget, removeTarget, setAdminState, setWeight, targetIdOf } from '../../pool/target-admin.js';
+import type { Target } from '../../pool/target.js';
+import { parseBody } from '../body.js';
+import type { AdminContext } from '../context.js';
+import type { AdminRequest, Route } from '../router.js';
+import { targetView } from '../runtime-view.js';
+import { findPool } from './pools.js';
+
+// Runtime membership changes. What a reload does to them is said in every answer (`note`).
+const MEMBERSHIP_NOTE =
+  "runtime change: the next reload resets this pool's targets and weights to the config file (admin states survive for targets the config names)";
+const ADDED_NOTE =
+  'this target was added at runtime: the next reload removes it (it drains) unless the config names it';
+
+const patchSchema = z
+  .object({
+    // The same rule as a weight in the config file.
+    weight: z
+      .number()
+      .int()
+      .min(1, 'weight must be at least 1 (use state "maint" to take a target out)')
+      .max(1000, 'weight must be at most 1000')
+      .optional(),
+    state: z.enum(ADMIN_STATES as [AdminState, ...AdminState[]]).optional(),
+  })
+  .strict()
+  .refine((b) => b.weight !== undefined || b.state !== undefined, { message: 'give "weight", "state" or both' });
+
+function targetParam(req: AdminRequest): string {
+  try {
+    return targetIdOf(req.params.target!);
+  } catch (e) {
+    throw new InvalidArgumentError(
+      `${e instanceof Error ? e.message : String(e)} (write it as HOST:PORT, IPv6 as [ADDR]:PORT, URL-encoded)`,
+    );
+  }
+}
+
+const inConfig = (rt: PoolRuntime, t: Target): boolean => targetSpecs(rt.config).some((s) => s.id === t.id);
+
+const answer = (rt: PoolRuntime, t: Target, note: string) => ({
+  target: targetView(t, inConfig(rt, t)),
+  note: inConfig(rt, t) ? note : `${note}; ${ADDED_NOTE}`,
+});
+
+export const targetRoutes: readonly Route[] = [
+  {
+    method: 'GET',
+    path: '/api/pools/:pool/targets/:target',
+    handle: (req, ctx) => {
+      const rt = findPool(ctx, req.params.pool!);
+      const t = findTarget(rt, targetParam(req));
+      return { json: targetView(t, inConfig(rt, t)) };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/api/pools/:pool/targets',
+    handle: async (req, ctx) => {
+      const rt = findPool(ctx, req.params.pool!);
+      const spec = parseBody(targetSchema, await req.json(), 'target');
+      const t = addTarget(rt, spec);
+      return { status: 201, json: answer(rt, t, MEMBERSHIP_NOTE) };
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/api/pools/:pool/targets/:target',
+    handle: (req, ctx) => {
+      const rt = findPool(ctx, req.params.pool!);
+      const t = removeTarget(rt, targetParam(req));
+      const open = t.activeConnections;
+      const drain =
+        open > 0
+          ? `it drains: its ${open} open connection${open === 1 ? '' : 's'} finish, no new ones`
+          : 'it had no open connections';
+      return { json: answer(rt, t, `${drain}; ${MEMBERSHIP_NOTE}`) };
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/api/pools/:pool/targets/:target',
+    handle: async (req, ctx: AdminContext) => {
+      const rt = findPool(ctx, req.params.pool!);
+      const id = targetParam(req);
+      findTarget(rt, id);
+      const body = parseBody(patchSchema, await req.json(), 'target change');
+      const notes: string[] = [];
+      if (body.weight !== undefined) {
+        setWeight(rt, id, body.weight);
+        notes.push(MEMBERSHIP_NOTE);
+      }
+      if (body.state !== undefined) {
+        setAdminState(rt, id, body.state, ctx.clock.now());
+        notes.push('the admin state survives reloads while the config names this target');
+      }
+      return { json: answer(rt, findTarget(rt, id), notes.join('; ')) };
+    },
+  },
+];

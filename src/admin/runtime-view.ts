@@ -1,0 +1,80 @@
+import type { App } from '../app.js';
+import { formatHostPort } from '../core/address.js';
+import type { ReloadResult } from '../control/reload-result.js';
+import type { PoolRuntime } from '../pool/pool-runtime.js';
+import { targetSpecs } from '../pool/pool-runtime.js';
+import { divergesFromConfig } from '../pool/target-admin.js';
+import type { Target } from '../pool/target.js';
+
+// JSON views of the running state for GET /api/status and the pool routes. Pure over the
+// runtime objects: times become ISO strings, nothing is mutated.
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function targetView(t: Target, fromConfig: boolean) {
+  return {
+    address: t.id,
+    weight: t.weight,
+    backup: t.spec.backup,
+    health: t.health,
+    admin: t.admin,
+    /** Gets new connections now: ready, not down, still a member. */
+    eligible: t.eligible,
+    /** Removed (by a reload or the API) and finishing its open connections. */
+    removed: t.removed,
+    /** Named by the config file; false for a target added through the API. */
+    fromConfig,
+    activeConnections: t.activeConnections,
+    totalConnections: t.totalConnections,
+    bytesFromClient: t.bytesFromClient,
+    bytesToClient: t.bytesToClient,
+    lastCheck: t.lastCheck ? { ...t.lastCheck, at: iso(t.lastCheck.at) } : null,
+    lastChange: t.lastChange ? { at: iso(t.lastChange.at), cause: t.lastChange.cause } : null,
+  };
+}
+
+export function poolView(rt: PoolRuntime) {
+  const configured = new Set(targetSpecs(rt.config).map((s) => s.id));
+  const view = (t: Target) => targetView(t, configured.has(t.id));
+  const targets = rt.pool.targets();
+  const retired = rt.pool.retired();
+  return {
+    name: rt.name,
+    algorithm: rt.pool.balancerKind,
+    usingBackups: rt.pool.usingBackups,
+    /** Membership or weights changed through the API: the next reload resets them to the config. */
+    changedAtRuntime: divergesFromConfig(rt),
+    eligibleTargets: targets.filter((t) => t.eligible).length,
+    activeConnections: [...targets, ...retired].reduce((n, t) => n + t.activeConnections, 0),
+    totalConnections: [...targets, ...retired].reduce((n, t) => n + t.totalConnections, 0),
+    healthCheck: rt.config.healthCheck.type,
+    targets: targets.map(view),
+    /** Removed targets that still have open connections. */
+    draining: retired.map(view),
+  };
+}
+
+export function statusView(
+  app: Pick<App, 'config' | 'listeners' | 'pools'>,
+  control: {
+    readonly now: number;
+    readonly startedAt: number;
+    readonly version: number;
+    readonly lastReload: ReloadResult | undefined;
+  },
+) {
+  return {
+    now: iso(control.now),
+    startedAt: iso(control.startedAt),
+    config: { version: control.version, lastReload: control.lastReload ?? null },
+    listeners: [...app.listeners().values()].map((l) => ({
+      name: l.name,
+      pool: app.config?.listeners[l.name]?.pool ?? null,
+      address: formatHostPort({ host: l.settings.host, port: l.port }),
+      maxConnections: l.settings.maxConnections ?? null,
+      activeConnections: l.activeConnections,
+      totalConnections: l.totalConnections,
+    })),
+    pools: [...app.pools().values()].map(poolView),
+  };
+}

@@ -1,0 +1,42 @@
+import type { HealthSink } from '../health/health-checker.js';
+import type { ListenerObserver } from '../listener/listener.js';
+import type { Catalog } from './catalog.js';
+
+/**
+ * Counts data-path events into the catalog. The data path only knows the ListenerObserver
+ * interface; prom-client stays on this side of it.
+ */
+export function trafficObserver(c: Catalog): ListenerObserver {
+  return {
+    onAccepted: (listener) => c.listenerConnections.inc({ listener }),
+    onRejected: (listener, reason) => c.listenerRejected.inc({ listener, reason }),
+    onConnected: (pool, target, connectMs) => {
+      c.poolConnections.inc({ pool });
+      c.targetConnections.inc({ pool, target });
+      c.poolConnectDuration.observe({ pool }, connectMs / 1000);
+      c.targetConnectDuration.observe({ pool, target }, connectMs / 1000);
+    },
+    onConnectError: (pool, target, reason) => {
+      c.poolConnectErrors.inc({ pool, reason });
+      c.targetConnectErrors.inc({ pool, target, reason });
+    },
+    onSessionEnd: (e) => {
+      c.listenerClosed.inc({ listener: e.listener, pool: e.pool, reason: e.reason });
+      c.listenerReceived.inc({ listener: e.listener }, e.bytesFromClient);
+      c.listenerSent.inc({ listener: e.listener }, e.bytesToClient);
+      c.poolReceived.inc({ pool: e.pool }, e.bytesFromClient);
+      c.poolSent.inc({ pool: e.pool }, e.bytesToClient);
+      if (e.target === undefined) return;
+      c.targetReceived.inc({ pool: e.pool, target: e.target }, e.bytesFromClient);
+      c.targetSent.inc({ pool: e.pool, target: e.target }, e.bytesToClient);
+    },
+  };
+}
+
+/** Counts health-check results and transitions of one pool's targets. */
+export const healthObserver =
+  (c: Catalog) =>
+  (pool: string): HealthSink => ({
+    onCheck: (target, result) => c.healthChecks.inc({ pool, target, result: result.ok ? 'success' : 'failure' }),
+    onTransition: (t) => c.healthTransitions.inc({ pool, target: t.id, state: t.to }),
+  });
