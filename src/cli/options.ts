@@ -26,6 +26,7 @@ export interface CliOptions {
   /** `--admin ADDR:PORT`; its token comes from $LB_ADMIN_TOKEN (`adminToken`), never from argv. */
   admin?: string;
   adminToken?: string | undefined;
+  sendProxy?: string;
 }
 
 export interface BackendArg {
@@ -64,6 +65,11 @@ const durationOption = (name: string, text: string, allowZero: boolean): string 
   const ms = parseDuration(text, name);
   if (!allowZero && ms === 0) throw new InvalidArgumentError(`${name}: must be greater than 0`);
   return `${ms}ms`;
+};
+
+const sendProxyOption = (text: string): 'v1' | 'v2' => {
+  if (text !== 'v1' && text !== 'v2') throw new InvalidArgumentError(`--send-proxy: "${text}" must be v1 or v2`);
+  return text;
 };
 
 /** Turns the simple command line into the same config object a config file gives. */
@@ -110,6 +116,7 @@ export function configFromCli(
           connectTimeout: durationOption('--connect-timeout', o.connectTimeout, false),
           idleTimeout: durationOption('--idle-timeout', o.idleTimeout, true),
           retries: intOption('--retries', o.retries, 0, 10),
+          ...(o.sendProxy !== undefined ? { proxyProtocol: sendProxyOption(o.sendProxy) } : {}),
         },
       },
       drainTimeout: durationOption('--drain-timeout', o.drainTimeout, true),

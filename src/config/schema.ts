@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseHostPort, type HostPort } from '../core/address.js';
-import { parseCidr } from '../core/cidr.js';
 import { parseDuration } from '../core/duration.js';
+import { parseCidr } from '../core/cidr.js';
 import { BALANCER_KINDS } from '../balancer/balancer.js';
 import { LOG_LEVELS } from '../log/logger.js';
 import { isSniPattern, normalizeName } from '../routing/sni-table.js';
@@ -52,6 +52,20 @@ export const targetSchema = z.union([
     })),
 ]);
 
+/** Pool side: `v1`, `v2`, or the long form with v2's optional TLVs. */
+export const proxyProtocolSendSchema = z
+  .union([
+    z.enum(['v1', 'v2']),
+    z
+      .object({
+        version: z.enum(['v1', 'v2']),
+        uniqueId: z.boolean().default(false),
+        crc32c: z.boolean().default(false),
+      })
+      .strict(),
+  ])
+  .transform((v) => (typeof v === 'string' ? { version: v, uniqueId: false, crc32c: false } : v));
+
 export const healthCheckSchema = z
   .object({
     type: z.enum(['tcp', 'http', 'send-expect', 'none']).default('tcp'),
@@ -67,6 +81,8 @@ export const healthCheckSchema = z
     send: z.string().optional(),
     expect: z.string().optional(),
     expectRegex: z.boolean().default(false),
+    /** Send a PROXY header first (v2: LOCAL); default: when the pool sends one and `port` is unset. */
+    sendProxy: z.boolean().optional(),
   })
   .strict();
 
@@ -82,6 +98,7 @@ export const poolSchema = z
     // Waiting for a slot when every target is at its maxConnections (HAProxy maxqueue / timeout queue).
     maxQueue: z.number().int().min(0).default(1000),
     queueTimeout: durationMs(1).optional(),
+    proxyProtocol: proxyProtocolSendSchema.optional(),
   })
   .strict();
 
@@ -120,6 +137,24 @@ export const sniRouteSchema = z
   })
   .strict();
 
+/** Listener side: expect a PROXY header (v1 or v2) from trusted sources. */
+export const proxyProtocolAcceptSchema = z
+  .object({
+    accept: z.boolean().default(true),
+    trusted: z.array(cidr).default([]),
+    untrusted: z.enum(['reject', 'serve']).default('reject'),
+    timeout: durationMs(1).default(3000),
+  })
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.accept && v.trusted.length === 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['trusted'],
+        message: 'list the proxies allowed to send the header (0.0.0.0/0 and ::/0 trust every source)',
+      });
+  });
+
 export const listenerSchema = z
   .object({
     bind: bindAddress,
@@ -129,6 +164,7 @@ export const listenerSchema = z
     routes: z.array(sniRouteSchema).optional(),
     noSni: z.enum(['pool', 'close']).default('pool'),
     clientHelloTimeout: durationMs(1).default(5000),
+    proxyProtocol: proxyProtocolAcceptSchema.optional(),
   })
   .strict();
 
@@ -169,3 +205,4 @@ export type Config = z.output<typeof configSchema>;
 export type PoolConfig = z.output<typeof poolSchema>;
 export type ListenerConfig = z.output<typeof listenerSchema>;
 export type HealthCheckConfig = z.output<typeof healthCheckSchema>;
+export type ProxyProtocolSendConfig = z.output<typeof proxyProtocolSendSchema>;

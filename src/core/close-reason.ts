@@ -20,6 +20,7 @@ export const CLOSE_REASONS = [
   'queue_full', // every target was at maxConnections and the pool queue was full
   'proxy_protocol_invalid',
   'proxy_protocol_timeout',
+  'proxy_protocol_untrusted', // a PROXY listener refusing a source not in its trusted list
   'tls_error',
   'sni_unmatched',
   'shutdown',

@@ -6,6 +6,7 @@ import type { PoolContext } from '../proxy/session-types.js';
 import type { ListenerPipeline } from './listener.js';
 import { sniRouter } from '../routing/sni-router.js';
 import { tlsStage } from './tls-stage.js';
+import { proxyProtocolAcceptance } from './proxy-protocol-inspector.js';
 
 export interface PipelineDeps {
   readonly pools: (name: string) => PoolContext | undefined;
@@ -21,9 +22,40 @@ export interface PipelineDeps {
 export function buildPipeline(name: string, config: Config, deps: PipelineDeps): ListenerPipeline {
   const l = config.listeners[name]!;
   const tls = tlsStage(l);
+  const pp = l.proxyProtocol?.accept
+    ? proxyProtocolAcceptance({
+        trusted: l.proxyProtocol.trusted,
+        untrusted: l.proxyProtocol.untrusted,
+        timeoutMs: l.proxyProtocol.timeout,
+      })
+    : undefined;
+  const access = accessPipeline(
+    l,
+    deps.clientTable?.(name) ?? new ClientTable(),
+    deps.clock ?? systemClock(),
+    pp?.trustedPeer,
+  );
   return {
-    ...accessPipeline(l, deps.clientTable?.(name) ?? new ClientTable(), deps.clock ?? systemClock()),
-    inspectors: [...tls.inspectors],
+    ...access,
+    // The PROXY gate first: it counts nothing, so a refusal there leaves no client slot taken.
+    admit: firstRefusal(pp?.admit, access.admit),
+    // The PROXY header comes first on the wire, before a ClientHello.
+    inspectors: [...(pp ? [pp.inspector] : []), ...tls.inspectors],
     route: sniRouter(l, deps.pools),
+  };
+}
+
+type Admit = NonNullable<ListenerPipeline['admit']>;
+
+/** Admission checks in turn; the first refusal wins. */
+function firstRefusal(...checks: (Admit | undefined)[]): Admit | undefined {
+  const list = checks.filter((c): c is Admit => c !== undefined);
+  if (list.length <= 1) return list[0];
+  return (info, stage) => {
+    for (const check of list) {
+      const refused = check(info, stage);
+      if (refused) return refused;
+    }
+    return undefined;
   };
 }

@@ -7,6 +7,7 @@ import { HealthChecker, type HealthSettings, type HealthSink } from '../health/h
 import type { Probe } from '../health/probe.js';
 import { createProbe } from '../health/probes/registry.js';
 import { tcpDialer } from '../proxy/dialer.js';
+import { poolCheckPrelude, proxyPrelude } from '../proxy/proxy-prelude.js';
 import type { PoolContext, UpstreamSettings } from '../proxy/session-types.js';
 import { Pool } from './pool.js';
 import { SlotQueue, type QueueSettings } from './slot-queue.js';
@@ -56,6 +57,7 @@ export class PoolRuntime implements PoolContext {
   dialer;
   settings: UpstreamSettings;
   config: PoolConfig;
+  prelude: PoolContext['prelude'];
 
   constructor(
     readonly name: string,
@@ -77,11 +79,12 @@ export class PoolRuntime implements PoolContext {
     });
     this.dialer = tcpDialer({ keepAliveMs: deps.keepAliveMs });
     this.settings = upstreamSettings(config);
+    this.prelude = proxyPrelude(config.proxyProtocol);
     this.setTargets(targetSpecs(config));
   }
 
   #probe(config: PoolConfig): Probe {
-    return createProbe(config.healthCheck);
+    return createProbe(config.healthCheck, poolCheckPrelude(config));
   }
 
   setTargets(specs: readonly TargetSpec[]): void {
@@ -97,6 +100,7 @@ export class PoolRuntime implements PoolContext {
     this.health.reconfigure(healthSettings(config), this.#probe(config));
     this.settings = upstreamSettings(config);
     this.pool.queue.settings = queueSettings(config);
+    this.prelude = proxyPrelude(config.proxyProtocol);
     this.config = config;
     this.setTargets(targetSpecs(config));
   }

@@ -1,9 +1,15 @@
 import { connect } from 'node:net';
 import type { Probe, ProbeResult } from '../probe.js';
 
-/** Layer-4 check: the target accepts a TCP connection. */
+/** Bytes a check sends once connected (a PROXY header), from its own socket's endpoints. */
+export type ProbePrelude = (
+  local: { address: string; port: number },
+  remote: { address: string; port: number },
+) => Buffer;
+
+/** Layer-4 check: the target accepts a TCP connection (and the prelude, when there is one). */
 export const tcpConnectProbe =
-  (port?: number): Probe =>
+  (port?: number, prelude?: ProbePrelude): Probe =>
   (target, signal) =>
     new Promise<ProbeResult>((resolve) => {
       const started = performance.now();
@@ -16,6 +22,12 @@ export const tcpConnectProbe =
       const onAbort = (): void => done({ ok: false, detail: 'connect timeout' });
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
-      sock.once('connect', () => done({ ok: true, latencyMs: performance.now() - started, detail: 'connect ok' }));
+      sock.once('connect', () => {
+        const ok: ProbeResult = { ok: true, latencyMs: performance.now() - started, detail: 'connect ok' };
+        if (!prelude) return done(ok);
+        const local = { address: sock.localAddress ?? '', port: sock.localPort ?? 0 };
+        const remote = { address: sock.remoteAddress ?? '', port: sock.remotePort ?? 0 };
+        sock.write(prelude(local, remote), () => done(ok)); // a write error ends it through 'error' first
+      });
       sock.once('error', (e: NodeJS.ErrnoException) => done({ ok: false, detail: `connect ${e.code ?? e.message}` }));
     });
