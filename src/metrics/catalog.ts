@@ -49,6 +49,11 @@ export function createCatalog(registry: Registry) {
       'Targets that may receive new connections (ready and not down).',
       ['pool'],
     ),
+    poolQueued: gauge(
+      'lb_pool_queued_connections',
+      'Connections waiting for a free target slot (every target they may use is at its maxConnections).',
+      ['pool'],
+    ),
     // targets
     targetConnections: counter('lb_target_connections_total', 'Connections established to a target.', [
       'pool',

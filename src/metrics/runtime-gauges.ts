@@ -16,6 +16,7 @@ export function refreshRuntimeGauges(c: Catalog, rt: RuntimeSource): void {
     c.listenerActive,
     c.poolActive,
     c.poolEligibleTargets,
+    c.poolQueued,
     c.targetActive,
     c.targetHealth,
     c.targetAdminState,
@@ -38,5 +39,6 @@ export function refreshRuntimeGauges(c: Catalog, rt: RuntimeSource): void {
     for (const t of p.pool.retired()) active += t.activeConnections;
     c.poolActive.set({ pool }, active);
     c.poolEligibleTargets.set({ pool }, eligible);
+    c.poolQueued.set({ pool }, p.pool.queue.length);
   }
 }

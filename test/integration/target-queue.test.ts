@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { client, startApp } from '../helpers/app-harness.js';
 import { eventually, tcpServer } from '../helpers/net.js';
+import { Metrics } from '../../src/metrics/metrics.js';
 
 /** A backend that greets, echoes, and closes when the client does. */
 const greeter = () =>
@@ -29,6 +30,7 @@ async function capped(maxConnections: number, queue: { maxQueue?: number; queueT
 test('per-target maxConnections: connections beyond the cap wait in the queue and are served when a slot frees', async () => {
   const { backend, lb } = await capped(2, { maxQueue: 2, queueTimeout: '5s' });
   const queue = lb.app.pools().get('p')!.pool.queue;
+  const metrics = new Metrics({ runtime: () => lb.app, processMetrics: false });
   try {
     const c1 = client(lb.port());
     const c2 = client(lb.port());
@@ -36,6 +38,7 @@ test('per-target maxConnections: connections beyond the cap wait in the queue an
     const c3 = client(lb.port(), '127.0.0.1', 'queued-bytes;');
     const c4 = client(lb.port());
     await eventually(() => queue.length === 2, 5000, 'two queued');
+    assert.match(await metrics.text(), /^lb_pool_queued_connections\{pool="p"\} 2$/m);
     assert.equal(backend.sockets.size, 2, 'the target never holds more than its maxConnections');
     // The queue is full: the next one fails fast.
     assert.equal(await client(lb.port()).closed, '');
