@@ -162,24 +162,21 @@ test('health checks send v2 LOCAL (or a real v1 line) to a pool that speaks PROX
 
 test('CLI: --send-proxy v1 writes the header before the client bytes', async () => {
   const backend = await proxyBackend();
-  const lb = await startCli([
-    '0',
-    '--backend',
-    `127.0.0.1:${backend.port}`,
-    '--send-proxy',
-    'v1',
-    '--log-format',
-    'json',
-  ]);
   try {
-    const r = replyOf((await exchange(lb.port, 'over cli')).toString());
-    assert.equal(r.payload, 'over cli');
-    assert.deepEqual((r.result.header as { addresses: { destination: unknown } }).addresses.destination, {
-      address: '127.0.0.1',
-      port: lb.port,
-    });
+    // A generous start timeout: the machine may be busy; the backend is closed whatever happens.
+    const args = ['0', '--backend', `127.0.0.1:${backend.port}`, '--send-proxy', 'v1', '--log-format', 'json'];
+    const lb = await startCli(args, { timeoutMs: 30_000 });
+    try {
+      const r = replyOf((await exchange(lb.port, 'over cli')).toString());
+      assert.equal(r.payload, 'over cli');
+      assert.deepEqual((r.result.header as { addresses: { destination: unknown } }).addresses.destination, {
+        address: '127.0.0.1',
+        port: lb.port,
+      });
+    } finally {
+      await lb.stop();
+    }
   } finally {
-    await lb.stop();
     await backend.close();
   }
 });
