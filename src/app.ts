@@ -9,6 +9,7 @@ import { buildPipeline } from './listener/pipeline.js';
 import type { Pool } from './pool/pool.js';
 import { PoolRuntime } from './pool/pool-runtime.js';
 import { divergesFromConfig } from './pool/target-admin.js';
+import { poolDialer, upstreamTlsWarnings } from './tls/upstream-dialer.js';
 
 export interface AppDeps {
   readonly log: Logger;
@@ -109,6 +110,10 @@ export class App {
       listeners: { added: [], removed: [], changed: [] },
       pools: { added: [], removed: [], changed: [] },
     };
+    // 0. read certificates and CA files first: a bad file aborts the reload before anything changed
+    const pipelines = new Map(Object.keys(next.listeners).map((n) => [n, this.#pipelineFor(n, next)] as const));
+    const dialers = new Map(Object.entries(next.pools).map(([n, p]) => [n, poolDialer(n, p, next.keepAlive)] as const));
+    for (const w of upstreamTlsWarnings(next.pools)) this.deps.log.warn(w);
     // 1. listeners whose address is new: open first, so a bind failure aborts the reload cleanly
     const opened: Listener[] = [];
     const replaced = new Map<string, Listener>();
@@ -116,7 +121,7 @@ export class App {
       const old = this.#listeners.get(name);
       const settings = listenerSettings(name, next);
       if (old && formatHostPort(old.settings) === formatHostPort(settings)) continue;
-      const l = new Listener(settings, this.#pipelineFor(name, next), this.deps.observer, this.deps.log);
+      const l = new Listener(settings, pipelines.get(name)!, this.deps.observer, this.deps.log);
       try {
         await l.start();
       } catch (e) {
@@ -142,6 +147,8 @@ export class App {
         summary.pools.changed.push(name);
       }
     }
+    // Every apply re-reads the CA files, so that a rotated CA takes effect with a reload.
+    for (const [name, dialer] of dialers) this.#pools.get(name)!.dialer = dialer;
     // 3. swap listeners in, reroute kept ones
     for (const l of opened) this.#listeners.set(l.name, l);
     const draining: Promise<void>[] = [];
@@ -156,7 +163,7 @@ export class App {
       }
       if (opened.includes(l)) continue;
       const before = prev?.listeners[name];
-      l.setPipeline(this.#pipelineFor(name, next));
+      l.setPipeline(pipelines.get(name)!);
       l.update(listenerSettings(name, next));
       if (JSON.stringify(before) !== JSON.stringify(lc)) summary.listeners.changed.push(name);
     }

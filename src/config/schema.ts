@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseHostPort, type HostPort } from '../core/address.js';
+import { isValidHost, parseHostPort, type HostPort } from '../core/address.js';
 import { parseDuration } from '../core/duration.js';
 import { parseCidr } from '../core/cidr.js';
 import { BALANCER_KINDS } from '../balancer/balancer.js';
@@ -86,6 +86,40 @@ export const healthCheckSchema = z
   })
   .strict();
 
+// TLS: termination on listeners, TLS to the targets of pools (src/tls/). Paths are PEM files.
+const TLS_VERSIONS = ['TLSv1.2', 'TLSv1.3'] as const;
+const pemPath = z.string().min(1);
+const alpnList = z.array(z.string().min(1).max(255)).min(1);
+
+export const listenerTlsSchema = z
+  .object({
+    cert: pemPath.optional(),
+    key: pemPath.optional(),
+    certificates: z.array(z.object({ cert: pemPath, key: pemPath }).strict()).default([]),
+    minVersion: z.enum(TLS_VERSIONS).default('TLSv1.2'),
+    alpn: alpnList.optional(),
+    handshakeTimeout: durationMs(1).default(10_000),
+  })
+  .strict()
+  .refine((t) => (t.cert === undefined) === (t.key === undefined), {
+    message: 'cert and key go together',
+    path: ['key'],
+  })
+  .refine((t) => t.cert !== undefined || t.certificates.length > 0, {
+    message: 'a TLS listener needs a certificate: cert and key, or certificates',
+  });
+
+export const upstreamTlsSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    servername: z.string().refine(isValidHost, { message: 'must be a host name' }).optional(),
+    ca: pemPath.optional(),
+    verify: z.boolean().default(true),
+    minVersion: z.enum(TLS_VERSIONS).default('TLSv1.2'),
+    alpn: alpnList.optional(),
+  })
+  .strict();
+
 export const poolSchema = z
   .object({
     algorithm: z.enum(BALANCER_KINDS).default('round-robin'),
@@ -99,6 +133,7 @@ export const poolSchema = z
     maxQueue: z.number().int().min(0).default(1000),
     queueTimeout: durationMs(1).optional(),
     proxyProtocol: proxyProtocolSendSchema.optional(),
+    tls: upstreamTlsSchema.optional(),
   })
   .strict();
 
@@ -165,6 +200,7 @@ export const listenerSchema = z
     noSni: z.enum(['pool', 'close']).default('pool'),
     clientHelloTimeout: durationMs(1).default(5000),
     proxyProtocol: proxyProtocolAcceptSchema.optional(),
+    tls: listenerTlsSchema.optional(),
   })
   .strict();
 
@@ -204,5 +240,6 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type PoolConfig = z.output<typeof poolSchema>;
 export type ListenerConfig = z.output<typeof listenerSchema>;
+export type ListenerTlsConfig = z.output<typeof listenerTlsSchema>;
 export type HealthCheckConfig = z.output<typeof healthCheckSchema>;
 export type ProxyProtocolSendConfig = z.output<typeof proxyProtocolSendSchema>;

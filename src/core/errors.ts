@@ -16,7 +16,8 @@ export type LbErrorCode =
   | 'LB_ERR_PAYLOAD_TOO_LARGE'
   | 'LB_ERR_CONFLICT'
   | 'LB_ERR_RELOAD_UNAVAILABLE'
-  | 'LB_ERR_INTERNAL';
+  | 'LB_ERR_INTERNAL'
+  | 'LB_ERR_TLS_CONFIG';
 
 export class LbError extends Error {
   readonly code: LbErrorCode;
@@ -44,3 +45,10 @@ export class ListenError extends LbError {
 }
 
 export const isLbError = (e: unknown): e is LbError => e instanceof LbError;
+
+/** A certificate, key or CA file that cannot be read or used; the message names the file. */
+export class TlsConfigError extends LbError {
+  constructor(message: string, cause?: unknown) {
+    super('LB_ERR_TLS_CONFIG', message, { cause });
+  }
+}

@@ -40,9 +40,17 @@ export interface ListenerPipeline {
   /** Told, once for each admit that let a connection in and with its arguments, when it closes. */
   readonly release?: ((info: ConnInfo, stage: AdmitStage) => void) | undefined;
   readonly inspectors: readonly Inspector[];
-  readonly wrap?: ((sock: Socket, info: ConnInfo) => Socket) | undefined;
+  /**
+   * Takes the socket over after the inspectors (TLS termination); `head` holds the bytes they read
+   * but did not consume. Resolves, once the handshake is done, with the socket to relay.
+   */
+  readonly wrap?: ((raw: Socket, info: ConnInfo, head: Buffer) => Promise<WrapResult>) | undefined;
   readonly route: (info: ConnInfo) => PoolContext | undefined;
 }
+
+export type WrapResult =
+  | { readonly ok: true; readonly sock: Socket; readonly info: ConnInfo }
+  | { readonly ok: false; readonly reason: CloseReason; readonly detail: string };
 
 /** Accepts client connections on one address and runs a Session for each, routed to a pool. */
 export class Listener implements SessionOwner {
@@ -148,13 +156,25 @@ export class Listener implements SessionOwner {
     const info = connInfoOf(this.name, sock);
     this.observer.onAccepted?.(this.name, info);
     if (!this.#admit(p, sock, info, 'accept')) return;
-    if (p.inspectors.length === 0) return this.#startSession(sock, info, undefined, false);
+    if (p.inspectors.length === 0 && !p.wrap) return this.#startSession(p, sock, info, undefined, false);
     sock.on('error', noop); // until the session owns the socket
+    if (p.inspectors.length === 0) return this.#wrap(p, sock, info, Buffer.alloc(0), false);
     void runInspectors(sock, info, p.inspectors).then((r) => {
-      sock.off('error', noop);
       if (!r.ok) return this.#reject(sock, r.reason, info, r.detail);
       if (!this.#admit(p, sock, r.info, 'inspected')) return;
-      this.#startSession(sock, r.info, r.head, r.ended);
+      if (p.wrap) return this.#wrap(p, sock, r.info, r.head, r.ended);
+      sock.off('error', noop);
+      this.#startSession(p, sock, r.info, r.head, r.ended);
+    });
+  }
+
+  /** TLS termination: the handshake is done before a pool is chosen and a target dialed. */
+  #wrap(p: ListenerPipeline, raw: Socket, info: ConnInfo, head: Buffer, ended: boolean): void {
+    if (ended) return this.#reject(raw, 'client_close', info, 'client closed before the TLS handshake');
+    void p.wrap!(raw, info, head).then((w) => {
+      // raw keeps its no-op 'error' listener: the TLS socket reports the same errors.
+      if (!w.ok) return this.#reject(raw, w.reason, info, w.detail);
+      this.#startSession(p, w.sock, w.info, undefined, false);
     });
   }
 
@@ -168,12 +188,10 @@ export class Listener implements SessionOwner {
     return true;
   }
 
-  #startSession(raw: Socket, info: ConnInfo, head: Buffer | undefined, ended: boolean): void {
-    const p = this.#pipeline;
+  #startSession(p: ListenerPipeline, sock: Socket, info: ConnInfo, head: Buffer | undefined, ended: boolean): void {
     const ctx = p.route(info);
-    if (!ctx) return this.#reject(raw, 'no_route', info);
-    if (raw.destroyed) return; // closed while it was inspected
-    const sock = p.wrap ? p.wrap(raw, info) : raw;
+    if (!ctx) return this.#reject(sock, 'no_route', info);
+    if (sock.destroyed) return; // closed while it was inspected
     const session = new Session(sock, ctx, this, info, head, ended);
     this.#sessions.add(session);
     session.start();

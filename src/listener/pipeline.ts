@@ -21,7 +21,7 @@ export interface PipelineDeps {
  */
 export function buildPipeline(name: string, config: Config, deps: PipelineDeps): ListenerPipeline {
   const l = config.listeners[name]!;
-  const tls = tlsStage(l);
+  const tls = tlsStage(name, l);
   const pp = l.proxyProtocol?.accept
     ? proxyProtocolAcceptance({
         trusted: l.proxyProtocol.trusted,
@@ -41,6 +41,7 @@ export function buildPipeline(name: string, config: Config, deps: PipelineDeps):
     admit: firstRefusal(pp?.admit, access.admit),
     // The PROXY header comes first on the wire, before a ClientHello.
     inspectors: [...(pp ? [pp.inspector] : []), ...tls.inspectors],
+    wrap: tls.wrap,
     route: sniRouter(l, deps.pools),
   };
 }

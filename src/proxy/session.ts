@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import type { CloseReason } from '../core/close-reason.js';
 import type { TargetId } from '../core/types.js';
 import type { ConnInfo } from '../listener/conn-info.js';
@@ -131,7 +132,8 @@ export class Session {
       if (connecting) fail('connect_failed', `connect ${e.code ?? e.message}`);
       else this.#onUpstreamError(e);
     });
-    up.once('connect', () => {
+    // A TLS upstream counts as connected once its handshake is done: the connect timeout covers it.
+    up.once(up instanceof TLSSocket ? 'secureConnect' : 'connect', () => {
       connecting = false;
       up.setTimeout(0);
       this.#connectMs = performance.now() - this.startedAt;
@@ -172,7 +174,7 @@ export class Session {
     this.#reason ??= reset ? 'client_reset' : 'client_error';
     const up = this.#upstream;
     if (up && !up.destroyed) {
-      if (reset) up.resetAndDestroy();
+      if (reset) resetOrDestroy(up);
       else up.destroy();
     }
   }
@@ -181,7 +183,7 @@ export class Session {
     const reset = RESET_CODES.has(e.code ?? '');
     this.#reason ??= reset ? 'backend_reset' : 'backend_error';
     if (!this.client.destroyed) {
-      if (reset) this.client.resetAndDestroy();
+      if (reset) resetOrDestroy(this.client);
       else this.client.destroy();
     }
   }
@@ -209,6 +211,12 @@ export class Session {
     });
     this.owner.onSessionClosed(this);
   }
+}
+
+/** Passes a reset on (RST); a TLS socket cannot send one (resetAndDestroy throws on it), so it closes. */
+function resetOrDestroy(sock: Socket): void {
+  if (sock instanceof TLSSocket) sock.destroy();
+  else sock.resetAndDestroy();
 }
 
 /** Ends a socket once its pending writes are out; used when its peer side is gone for good. */

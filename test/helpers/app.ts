@@ -7,6 +7,7 @@ import { formatPath, validateConfig } from '../../src/config/validate.js';
 import type { ListenerObserver } from '../../src/listener/listener.js';
 import type { Logger } from '../../src/log/logger.js';
 import type { SessionEnd } from '../../src/proxy/session-types.js';
+import type { TestServer } from './net.js';
 
 export interface Rejection {
   readonly listener: string;
@@ -72,3 +73,26 @@ export async function startApp(input: unknown): Promise<RunningApp> {
     stop: () => app.stop(),
   };
 }
+
+/** The backends a test file starts, closed together at the end. */
+export class Backends {
+  readonly #servers: TestServer[] = [];
+
+  /** Waits for a server to listen and returns its `127.0.0.1:port` for a pool's targets. */
+  async add(server: Promise<TestServer>): Promise<string> {
+    const s = await server;
+    this.#servers.push(s);
+    return `127.0.0.1:${s.port}`;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#servers.splice(0).map((s) => s.close()));
+  }
+}
+
+/** A pool of one target without active health checks (tests decide when targets fail). */
+export const testPool = (target: string, extra: Record<string, unknown> = {}) => ({
+  targets: [target],
+  healthCheck: { type: 'none' },
+  ...extra,
+});

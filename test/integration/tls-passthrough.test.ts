@@ -1,9 +1,9 @@
 import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { startApp, type Rejection, type RunningApp } from '../helpers/app.js';
+import { Backends, startApp, testPool, type Rejection, type RunningApp } from '../helpers/app.js';
 import { testPki, type TestPki } from '../helpers/certs.js';
-import { echoServer, eventually, exchange, nameServer, type TestServer } from '../helpers/net.js';
+import { echoServer, eventually, exchange, nameServer } from '../helpers/net.js';
 import { hasProgram, requireProgram } from '../helpers/programs.js';
 import { sClient, subjectOf, tlsNameServer } from '../helpers/tls.js';
 
@@ -12,13 +12,7 @@ import { sClient, subjectOf, tlsNameServer } from '../helpers/tls.js';
 
 let pki: TestPki;
 let lb: RunningApp;
-const servers: TestServer[] = [];
-const serve = async (s: Promise<TestServer>): Promise<string> => {
-  const server = await s;
-  servers.push(server);
-  return `127.0.0.1:${server.port}`;
-};
-const pool = (target: string) => ({ targets: [target], healthCheck: { type: 'none' } });
+const backends = new Backends();
 
 before(async () => {
   if (!hasProgram('openssl')) return; // each test reports it (and fails under CI=true)
@@ -54,15 +48,15 @@ before(async () => {
         pool: 'plain',
         routes: [{ sni: 'api.example.com', pool: 'api' }],
         noSni: 'close',
-        clientHelloTimeout: '300ms',
+        clientHelloTimeout: '1s',
       },
     },
     pools: {
-      api: pool(await serve(tlsNameServer('api backend', api))),
-      web: pool(await serve(tlsNameServer('web backend', web))),
-      fallback: pool(await serve(tlsNameServer('fallback backend', fallback))),
-      plain: pool(await serve(echoServer())),
-      greeter: pool(await serve(nameServer('220 greeting'))),
+      api: testPool(await backends.add(tlsNameServer('api backend', api))),
+      web: testPool(await backends.add(tlsNameServer('web backend', web))),
+      fallback: testPool(await backends.add(tlsNameServer('fallback backend', fallback))),
+      plain: testPool(await backends.add(echoServer())),
+      greeter: testPool(await backends.add(nameServer('220 greeting'))),
     },
     log: { level: 'silent' },
   });
@@ -70,7 +64,7 @@ before(async () => {
 
 after(async () => {
   await lb?.stop();
-  await Promise.all(servers.map((s) => s.close()));
+  await backends.close();
   await pki?.cleanup();
 });
 

@@ -53,3 +53,35 @@ test('SNI routes: unknown pools, repeated names and bad patterns are reported wi
   assert.match(issues(base({ noSni: 'drop' })).join(), /listeners\.edge\.noSni/);
   assert.match(issues(base({ clientHelloTimeout: '0s' })).join(), /clientHelloTimeout/);
 });
+
+test('listener TLS: defaults, and cert/key pairing', () => {
+  const v = validateConfig(base({ tls: { cert: 'a.crt', key: 'a.key' } }));
+  assert.ok(v.ok);
+  assert.deepEqual(v.config.listeners.edge!.tls, {
+    cert: 'a.crt',
+    key: 'a.key',
+    certificates: [],
+    minVersion: 'TLSv1.2',
+    handshakeTimeout: 10_000,
+  });
+  assert.ok(validateConfig(base({ tls: { certificates: [{ cert: 'b.crt', key: 'b.key' }], alpn: ['h2'] } })).ok);
+  assert.deepEqual(issues(base({ tls: { cert: 'a.crt' } })), ['listeners.edge.tls.key: cert and key go together']);
+  assert.match(issues(base({ tls: {} })).join(), /listeners\.edge\.tls: a TLS listener needs a certificate/);
+  assert.match(issues(base({ tls: { cert: 'a', key: 'b', minVersion: 'TLSv1.1' } })).join(), /tls\.minVersion/);
+  assert.match(issues(base({ tls: { cert: 'a', key: 'b', alpn: [] } })).join(), /tls\.alpn/);
+  assert.match(issues(base({ tls: { cert: 'a', key: 'b', ciphers: 'x' } })).join(), /ciphers/);
+});
+
+test('pool TLS: enabled and verifying by default; servername must be a host name', () => {
+  const v = validateConfig(base({}, { api: { targets: ['127.0.0.1:9002'], tls: { ca: 'ca.pem' } } }));
+  assert.ok(v.ok);
+  assert.deepEqual(v.config.pools.api!.tls, { enabled: true, ca: 'ca.pem', verify: true, minVersion: 'TLSv1.2' });
+  assert.match(
+    issues(base({}, { api: { targets: ['127.0.0.1:9002'], tls: { servername: 'not a name' } } })).join(),
+    /pools\.api\.tls\.servername: must be a host name/,
+  );
+  assert.match(
+    issues(base({}, { api: { targets: ['127.0.0.1:9002'], tls: { verify: 'no' } } })).join(),
+    /pools\.api\.tls\.verify/,
+  );
+});
