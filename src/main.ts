@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import { cliConfig, describeError, runBalancer, type RunOptions } from './cli/run.js';
 import { startSampleServers } from './servers/sample-servers.js';
 import { parsePort } from './core/address.js';
+import { describeProxyHeader, parseHex } from './cli/proxy-protocol-decode.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -76,6 +77,20 @@ program
       const stop = (): void => void s.stop().then(() => process.exit(0));
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command('proxy-protocol')
+  .description('PROXY protocol tools')
+  .command('decode')
+  .argument('<HEX>', 'header bytes in hex (spaces, colons and a 0x prefix are ignored)')
+  .description('print a PROXY protocol header (v1 or v2): version, command, addresses, TLVs, bytes consumed')
+  .action((hex: string) => {
+    try {
+      process.stdout.write(`${describeProxyHeader(parseHex(hex))}\n`);
     } catch (e) {
       fail(e);
     }
