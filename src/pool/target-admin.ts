@@ -67,6 +67,9 @@ export function setAdminState(rt: PoolRuntime, id: TargetId, state: AdminState, 
 /** Whether runtime changes made membership or weights differ from the pool's config. */
 export function divergesFromConfig(rt: PoolRuntime): boolean {
   const key = (specs: readonly TargetSpec[]): string =>
-    JSON.stringify([...specs].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
+    specs
+      .map((s) => `${s.id} ${s.weight} ${s.backup}`)
+      .sort()
+      .join(',');
   return key(targetSpecs(rt.config)) !== key(currentSpecs(rt));
 }

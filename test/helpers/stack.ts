@@ -2,11 +2,12 @@ import { AdminServer } from '../../src/admin/server.js';
 import { App } from '../../src/app.js';
 import { systemClock, type Clock } from '../../src/core/clock.js';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { validateConfig } from '../../src/config/validate.js';
 import type { ReloadControl } from '../../src/control/reload-result.js';
+import { Reloader } from '../../src/control/reloader.js';
 import { createLogger } from '../../src/log/logger.js';
 import { fanout } from '../../src/log/access-log.js';
 import { Metrics } from '../../src/metrics/metrics.js';
+import { config } from './app.js';
 import { seededRandom } from './fake-clock.js';
 
 export interface Stack {
@@ -20,16 +21,17 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export function config(input: ConfigInput) {
-  const v = validateConfig(input);
-  if (!v.ok) throw new Error(`bad test config: ${JSON.stringify(v.issues)}`);
-  return v.config;
-}
-
 /** An App, its Metrics and an AdminServer in this process, on ephemeral loopback ports. */
 export async function startStack(
   input: ConfigInput,
-  opts: { token?: string; reloader?: ReloadControl; clock?: Clock; bodyLimit?: number } = {},
+  opts: {
+    token?: string;
+    /** A reloader of the test's own; or `load`, for a real Reloader reading this config on reload. */
+    reloader?: ReloadControl;
+    load?: () => ConfigInput;
+    clock?: Clock;
+    bodyLimit?: number;
+  } = {},
 ): Promise<Stack> {
   const log = createLogger({ level: 'silent', format: 'json' });
   const clock = opts.clock ?? systemClock();
@@ -42,9 +44,20 @@ export async function startStack(
     healthObserver: metrics.healthObserver,
   });
   await app.apply(config(input));
+  const load = opts.load;
+  const reloader =
+    opts.reloader ??
+    (load &&
+      new Reloader({
+        load: () => Promise.resolve({ ok: true, config: config(load()) }),
+        apply: (next) => app.apply(next),
+        log,
+        clock,
+        onResult: (r) => metrics.recordReload(r),
+      }));
   const admin = new AdminServer(
     { host: '127.0.0.1', port: 0, token: opts.token, bodyLimit: opts.bodyLimit },
-    { app, clock, log, metrics, reloader: opts.reloader, startedAt: clock.now() },
+    { app, clock, log, metrics, reloader, startedAt: clock.now() },
   );
   await admin.start();
   return {

@@ -11,7 +11,7 @@ import {
   setWeight,
 } from '../../../src/pool/target-admin.js';
 import { FakeClock, seededRandom } from '../../helpers/fake-clock.js';
-import { config } from '../../helpers/stack.js';
+import { config } from '../../helpers/app.js';
 
 const withTargets = (targets: string[]) =>
   config({
@@ -118,6 +118,9 @@ test('runtime membership changes: conflicts and unknown targets are coded errors
       [A],
     );
     assert.equal(clock.pending, 1, 'a removed target is no longer checked');
+    assert.ok(divergesFromConfig(rt));
+    addTarget(rt, { host: '127.0.0.1', port: 1002, weight: 1, backup: false });
+    assert.ok(!divergesFromConfig(rt), 'added back as configured: the pool matches its config again');
   } finally {
     await app.stop();
   }
