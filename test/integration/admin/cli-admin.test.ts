@@ -6,13 +6,14 @@ import { echoServer, eventually } from '../../helpers/net.js';
 import { series } from '../../helpers/prom-text.js';
 
 test('--admin on a non-loopback address without $LB_ADMIN_TOKEN: the process refuses to start', async () => {
-  const r = await runCli(['0', '-b', '127.0.0.1:9', '--admin', '0.0.0.0:0']);
+  // A busy machine (2 cores shared with parallel suites) may take long to start node.
+  const r = await runCli(['0', '-b', '127.0.0.1:9', '--admin', '0.0.0.0:0'], 30_000);
   assert.equal(r.code, 1);
   assert.match(
     r.stderr,
     /^loadbalancer: --admin \(token from \$LB_ADMIN_TOKEN\): a token is required when the admin API listens on a non-loopback address \(0\.0\.0\.0\)/,
   );
-  const bad = await runCli(['0', '-b', '127.0.0.1:9', '--admin', 'localhost']);
+  const bad = await runCli(['0', '-b', '127.0.0.1:9', '--admin', 'localhost'], 30_000);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /^loadbalancer: --admin: "localhost" has no port \(use HOST:PORT\)/);
 });
@@ -23,6 +24,7 @@ test('--admin with $LB_ADMIN_TOKEN: the API needs the token; SIGHUP reloads show
     ['0', '-b', `127.0.0.1:${backend.port}`, '--admin', '127.0.0.1:0', '--log-format', 'json'],
     {
       env: { LB_ADMIN_TOKEN: 'cli-secret' },
+      timeoutMs: 30_000,
     },
   );
   try {
