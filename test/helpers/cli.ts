@@ -16,7 +16,7 @@ export interface RunningCli {
   exited: Promise<number | null>;
 }
 
-/** Starts the built CLI and resolves when it prints `Server is listening on port N`. */
+/** Starts the built CLI and resolves when it prints `Server is listening on port N` (30 s: the 2 cores are shared by parallel suites). */
 export function startCli(
   args: readonly string[],
   opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
@@ -34,7 +34,7 @@ export function startCli(
     const timer = setTimeout(() => {
       proc.kill('SIGKILL');
       reject(new Error(`CLI did not start: ${out} ${err}`));
-    }, opts.timeoutMs ?? 10_000);
+    }, opts.timeoutMs ?? 30_000);
     const check = (): void => {
       const m = /Server is listening on port (\d+)/.exec(out);
       if (!m) return;
@@ -68,7 +68,7 @@ export function startCli(
 /** Runs the CLI to completion (bad arguments, `check`…). */
 export function runCli(
   args: readonly string[],
-  timeoutMs = 10_000,
+  timeoutMs = 30_000,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
