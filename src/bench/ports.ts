@@ -1,4 +1,5 @@
-import { connect, createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import type { Spawned } from './procs.js';
 
 /** A port that was free a moment ago on 127.0.0.1 (handed to programs that need a number). */
@@ -14,22 +15,36 @@ export async function freePort(): Promise<number> {
   return a.port;
 }
 
-const canConnect = (port: number): Promise<boolean> =>
-  new Promise((resolve) => {
-    const s = connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
+const readLines = (file: string): string[] => {
+  try {
+    return readFileSync(file, 'utf8').split('\n');
+  } catch {
+    return []; // no IPv6, or not Linux
+  }
+};
 
-/** Waits until `port` accepts connections; fails if `proc` exits first or after `timeoutMs`. */
-export async function waitForPort(port: number, proc: Spawned, timeoutMs = 10_000): Promise<void> {
+/**
+ * Whether something listens on 127.0.0.1:`port` (or any address), from /proc/net/tcp: a probe
+ * connection would reach the backend behind a proxy, and an iperf3 server serves one client at
+ * a time, so a probe arriving late made the real test fail.
+ */
+export function isListening(port: number): boolean {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    for (const line of readLines(file)) {
+      const f = line.trim().split(/\s+/);
+      if (f[3] === '0A' && f[1]?.endsWith(hex)) return true; // 0A: LISTEN
+    }
+  }
+  return false;
+}
+
+/** Waits until `port` is listening; fails if `proc` exits first or after `timeoutMs`. */
+export async function waitForPort(port: number, proc: Spawned, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!proc.alive()) throw new Error(`${proc.name} exited: ${proc.stderr().slice(-500)}`);
-    if (await canConnect(port)) return;
+    if (isListening(port)) return;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`${proc.name} did not listen on ${port} within ${timeoutMs} ms: ${proc.stderr().slice(-500)}`);

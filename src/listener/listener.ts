@@ -3,6 +3,7 @@ import { formatHostPort } from '../core/address.js';
 import { ListenError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import { Session, type SessionOwner } from '../proxy/session.js';
+import { Sweeper } from '../proxy/sweeper.js';
 import type { CloseReason, Refusal } from '../core/close-reason.js';
 import type { PoolContext, SessionObserver } from '../proxy/session-types.js';
 import { connInfoOf, type ConnInfo } from './conn-info.js';
@@ -52,6 +53,9 @@ export type WrapResult =
   | { readonly ok: true; readonly sock: Socket; readonly info: ConnInfo }
   | { readonly ok: false; readonly reason: CloseReason; readonly detail: string };
 
+/** Resolution of connect and idle timeouts. */
+const SWEEP_MS = 100;
+
 /** Accepts client connections on one address and runs a Session for each, routed to a pool. */
 export class Listener implements SessionOwner {
   readonly name: string;
@@ -59,6 +63,8 @@ export class Listener implements SessionOwner {
   #server: Server | undefined;
   #pipeline: ListenerPipeline;
   readonly #sessions = new Set<Session>();
+  /** Connect and idle timeouts of all its sessions, on one coarse tick. */
+  readonly #sweeper = new Sweeper(() => this.#sessions, SWEEP_MS);
   readonly #idleWaiters: (() => void)[] = [];
   #accepting = false;
   totalConnections = 0;
@@ -194,6 +200,7 @@ export class Listener implements SessionOwner {
     if (sock.destroyed) return; // closed while it was inspected
     const session = new Session(sock, ctx, this, info, head, ended);
     this.#sessions.add(session);
+    this.#sweeper.wake();
     session.start();
   }
 

@@ -18,8 +18,9 @@ export function createLogger(opts: { level: LogLevel; format: LogFormat | undefi
       }),
     );
   }
-  return pino(
-    { level: opts.level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
-    pino.destination({ dest: fd, sync: false }),
-  );
+  // Lines are batched into 4 KiB writes (one write per line cost 15% of the CPU under a new
+  // connection per request); a timer bounds how long a line can wait at low traffic.
+  const dest = pino.destination({ dest: fd, sync: false, minLength: 4096 });
+  setInterval(() => dest.flush(), 200).unref();
+  return pino({ level: opts.level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, dest);
 }

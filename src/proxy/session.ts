@@ -5,9 +5,16 @@ import type { TargetId } from '../core/types.js';
 import type { ConnInfo } from '../listener/conn-info.js';
 import type { QueueTicket, Waiter } from '../pool/slot-queue.js';
 import type { Target } from '../pool/target.js';
+import { closeAfterFlush, passFailure, relay, type RelaySink } from './relay.js';
 import type { PoolContext, SessionObserver } from './session-types.js';
+import type { Sweepable } from './sweeper.js';
 
-const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+// Event handlers are shared by every session (no closures per connection); each socket carries
+// its session.
+const kSession = Symbol('session');
+interface SessionSocket extends Socket {
+  [kSession]?: Session;
+}
 
 export interface SessionOwner {
   readonly listenerName: string;
@@ -20,10 +27,10 @@ export interface SessionOwner {
  * ways with backpressure and half-close until both sides are done. Every outcome ends in a
  * CloseReason; nothing a peer does throws.
  */
-export class Session {
+export class Session implements RelaySink, Sweepable {
   readonly clientIp: string;
   readonly startedAt = performance.now();
-  #upstream: Socket | undefined;
+  #upstream: SessionSocket | undefined;
   #target: Target | undefined;
   #tried: Set<TargetId> | undefined;
   #attempts = 0;
@@ -35,6 +42,12 @@ export class Session {
   #finished = false;
   /** Waiting in the pool queue for a target slot. */
   #queued: QueueTicket | undefined;
+  /** The upstream socket is still connecting (since #dialedAt). */
+  #connecting = false;
+  #dialedAt = 0;
+  /** Idle timeout bookkeeping, checked by sweep(): client bytes read + written, and since when. */
+  #seenBytes = -1;
+  #idleSince = 0;
 
   constructor(
     readonly client: Socket,
@@ -47,20 +60,32 @@ export class Session {
     private readonly clientEnded = false,
   ) {
     this.clientIp = info.clientIp;
-    client.on('error', (e: NodeJS.ErrnoException) => this.#onClientError(e));
+    (client as SessionSocket)[kSession] = this;
+    client.on('error', Session.#onClientError);
+    client.on('close', Session.#onClientClose);
     if (clientEnded) this.#firstEnd = 'client';
-    else client.once('end', () => (this.#firstEnd ??= 'client'));
-    client.once('close', () => {
-      this.#clientClosed = true;
-      this.#queued?.cancel();
-      const up = this.#upstream;
-      if (up && !this.#upstreamClosed) {
-        if (this.#connectMs === undefined)
-          up.destroy(); // gave up while dialing
-        else closeAfterFlush(up); // nothing more can reach the client
-      }
-      this.#maybeFinish();
-    });
+  }
+
+  static #onClientError(this: SessionSocket, e: NodeJS.ErrnoException): void {
+    const s = this[kSession]!;
+    s.#reason ??= passFailure(e, s.#upstream) ? 'client_reset' : 'client_error';
+  }
+
+  static #onClientClose(this: SessionSocket): void {
+    const s = this[kSession]!;
+    s.#clientClosed = true;
+    s.#queued?.cancel();
+    const up = s.#upstream;
+    if (up && !s.#upstreamClosed) {
+      if (s.#connecting)
+        up.destroy(); // gave up while dialing
+      else closeAfterFlush(up); // nothing more can reach the client
+    }
+    s.#maybeFinish();
+  }
+
+  onRelayEnd(side: Socket): void {
+    this.#firstEnd ??= side === this.client ? 'client' : 'backend';
   }
 
   get target(): Target | undefined {
@@ -109,83 +134,87 @@ export class Session {
     (this.#tried ??= new Set()).add(target.id);
     this.#target = target;
     pool.acquire(target);
-    const up = this.ctx.dialer(target.spec);
+    const up: SessionSocket = this.ctx.dialer(target.spec);
+    up[kSession] = this;
     this.#upstream = up;
     this.#upstreamClosed = false;
-    let connecting = true;
-    up.setTimeout(this.ctx.settings.connectTimeoutMs);
-    up.once('timeout', () => {
-      if (connecting) fail('connect_timeout', `connect timeout after ${this.ctx.settings.connectTimeoutMs}ms`);
-    });
-    const fail = (reason: 'connect_failed' | 'connect_timeout', detail: string): void => {
-      connecting = false;
-      up.destroy();
-      this.#upstreamClosed = true;
-      this.#upstream = undefined;
-      this.#target = undefined;
-      pool.release(target, 0, 0);
-      this.ctx.health.reportConnectFailure(target.id, detail);
-      this.owner.observer.onConnectError(pool.name, target.id, reason, detail);
-      this.#attempt(reason);
-    };
-    up.on('error', (e: NodeJS.ErrnoException) => {
-      if (connecting) fail('connect_failed', `connect ${e.code ?? e.message}`);
-      else this.#onUpstreamError(e);
-    });
+    this.#connecting = true;
+    this.#dialedAt = performance.now();
+    up.on('error', Session.#onUpstreamError);
     // A TLS upstream counts as connected once its handshake is done: the connect timeout covers it.
-    up.once(up instanceof TLSSocket ? 'secureConnect' : 'connect', () => {
-      connecting = false;
-      up.setTimeout(0);
-      this.#connectMs = performance.now() - this.startedAt;
-      this.ctx.health.reportConnectSuccess(target.id);
-      this.owner.observer.onConnected(pool.name, target.id, this.#connectMs);
-      this.#relay(up);
-    });
+    up.on(up instanceof TLSSocket ? 'secureConnect' : 'connect', Session.#onUpstreamConnect);
+    up.on('close', Session.#onUpstreamClose);
+  }
+
+  /** The current attempt's socket failed to connect: release its target and try another. */
+  #connectFailed(reason: 'connect_failed' | 'connect_timeout', detail: string): void {
+    const up = this.#upstream!;
+    const target = this.#target!;
+    const { pool } = this.ctx;
+    this.#connecting = false;
+    up[kSession] = undefined; // its later events are not this session's any more
+    up.destroy();
+    this.#upstreamClosed = true;
+    this.#upstream = undefined;
+    this.#target = undefined;
+    pool.release(target, 0, 0);
+    this.ctx.health.reportConnectFailure(target.id, detail);
+    this.owner.observer.onConnectError(pool.name, target.id, reason, detail);
+    this.#attempt(reason);
+  }
+
+  static #onUpstreamError(this: SessionSocket, e: NodeJS.ErrnoException): void {
+    const s = this[kSession];
+    if (!s) return;
+    if (s.#connecting) return s.#connectFailed('connect_failed', `connect ${e.code ?? e.message}`);
+    s.#reason ??= passFailure(e, s.client) ? 'backend_reset' : 'backend_error';
+  }
+
+  static #onUpstreamConnect(this: SessionSocket): void {
+    const s = this[kSession];
+    if (!s) return;
+    s.#connecting = false;
+    const target = s.#target!;
+    s.#connectMs = performance.now() - s.startedAt;
+    s.ctx.health.reportConnectSuccess(target.id);
+    s.owner.observer.onConnected(s.ctx.pool.name, target.id, s.#connectMs);
+    s.#relay(this);
+  }
+
+  static #onUpstreamClose(this: SessionSocket): void {
+    const s = this[kSession];
+    if (!s) return;
+    s.#upstreamClosed = true;
+    // The backend is gone: flush what it sent, then close; the client can send nothing more.
+    if (!s.#clientClosed) closeAfterFlush(s.client);
+    s.#maybeFinish();
   }
 
   #relay(up: Socket): void {
-    const client = this.client;
-    up.once('end', () => (this.#firstEnd ??= 'backend'));
-    up.once('close', () => {
-      this.#upstreamClosed = true;
-      // The backend is gone: flush what it sent, then close; the client can send nothing more.
-      if (!this.#clientClosed) closeAfterFlush(client);
-      this.#maybeFinish();
-    });
-    const idle = this.ctx.settings.idleTimeoutMs;
-    if (idle > 0) {
-      // Client-side activity covers both directions: every relayed byte is read or written here.
-      client.setTimeout(idle);
-      client.once('timeout', () => this.kill('idle_timeout'));
-    }
     const prelude = this.ctx.prelude?.(this.info, this.#target!);
     const head = this.head;
     this.head = undefined;
     // One write, header first: a backend reading a PROXY header must never see it split from data.
-    const first = [prelude, head].filter((b): b is Buffer => b !== undefined && b.length > 0);
-    if (first.length > 0) up.write(first.length === 1 ? first[0]! : Buffer.concat(first));
-    if (this.clientEnded) up.end();
-    else client.pipe(up);
-    up.pipe(client);
+    if (prelude && prelude.length > 0) up.write(head && head.length > 0 ? Buffer.concat([prelude, head]) : prelude);
+    else if (head && head.length > 0) up.write(head);
+    relay(this.client, up, this, this.clientEnded);
   }
 
-  #onClientError(e: NodeJS.ErrnoException): void {
-    const reset = RESET_CODES.has(e.code ?? '');
-    this.#reason ??= reset ? 'client_reset' : 'client_error';
-    const up = this.#upstream;
-    if (up && !up.destroyed) {
-      if (reset) resetOrDestroy(up);
-      else up.destroy();
+  /** Connect and idle deadlines, checked on the owner's coarse tick instead of a timer per socket. */
+  sweep(now: number): void {
+    const { connectTimeoutMs, idleTimeoutMs } = this.ctx.settings;
+    if (this.#connecting) {
+      if (now - this.#dialedAt >= connectTimeoutMs)
+        this.#connectFailed('connect_timeout', `connect timeout after ${connectTimeoutMs}ms`);
+      return;
     }
-  }
-
-  #onUpstreamError(e: NodeJS.ErrnoException): void {
-    const reset = RESET_CODES.has(e.code ?? '');
-    this.#reason ??= reset ? 'backend_reset' : 'backend_error';
-    if (!this.client.destroyed) {
-      if (reset) resetOrDestroy(this.client);
-      else this.client.destroy();
-    }
+    if (idleTimeoutMs <= 0 || this.#connectMs === undefined || this.#finished) return;
+    // Client-side bytes cover both directions: every relayed byte is read or written there.
+    const bytes = this.client.bytesRead + this.client.bytesWritten;
+    if (bytes !== this.#seenBytes) {
+      this.#seenBytes = bytes;
+      this.#idleSince = now;
+    } else if (now - this.#idleSince >= idleTimeoutMs) this.kill('idle_timeout');
   }
 
   #maybeFinish(): void {
@@ -211,21 +240,4 @@ export class Session {
     });
     this.owner.onSessionClosed(this);
   }
-}
-
-/** Passes a reset on (RST); a TLS socket cannot send one (resetAndDestroy throws on it), so it closes. */
-function resetOrDestroy(sock: Socket): void {
-  if (sock instanceof TLSSocket) sock.destroy();
-  else sock.resetAndDestroy();
-}
-
-/** Ends a socket once its pending writes are out; used when its peer side is gone for good. */
-function closeAfterFlush(sock: Socket): void {
-  if (sock.destroyed) return;
-  if (sock.writableFinished) {
-    sock.destroy();
-    return;
-  }
-  sock.once('finish', () => sock.destroy());
-  if (!sock.writableEnded) sock.end();
 }
