@@ -15,7 +15,7 @@ export interface CliOptions {
   idleTimeout: string;
   retries: string;
   healthInterval: string;
-  healthTimeout: string;
+  healthTimeout?: string;
   rise: string;
   fall: string;
   drainTimeout: string;
@@ -109,7 +109,11 @@ export function configFromCli(
           healthCheck: {
             type: interval === '0ms' ? 'none' : 'tcp',
             interval: interval === '0ms' ? '2s' : interval,
-            timeout: durationOption('--health-timeout', o.healthTimeout, false),
+            // like HAProxy's `timeout check`, the check timeout defaults to (at most) the interval
+            timeout:
+              o.healthTimeout === undefined
+                ? `${Math.min(1000, Math.max(1, parseDuration(interval)))}ms`
+                : durationOption('--health-timeout', o.healthTimeout, false),
             rise: intOption('--rise', o.rise, 1, 100),
             fall: intOption('--fall', o.fall, 1, 100),
           },

@@ -7,7 +7,7 @@ import { InvalidArgumentError, isLbError } from '../core/errors.js';
 import type { Config } from '../config/schema.js';
 import { formatPath, validateConfig } from '../config/validate.js';
 import { AccessLog, fanout } from '../log/access-log.js';
-import { createLogger, type Logger } from '../log/logger.js';
+import { createLogger, type LoggerHandle } from '../log/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { startSampleServers, type SampleServers } from '../servers/sample-servers.js';
 import { Reloader, type LoadOutcome } from '../control/reloader.js';
@@ -51,7 +51,8 @@ export async function runBalancer(
     load?: () => Promise<LoadOutcome>;
   },
 ): Promise<void> {
-  const log = createLogger({ level: config.log.level, format: config.log.format });
+  const logger = createLogger({ level: config.log.level, format: config.log.format });
+  const log = logger.log;
   let samples: SampleServers | undefined;
   if (info.withServers) {
     try {
@@ -91,6 +92,8 @@ export async function runBalancer(
     await app.stop();
     throw e;
   }
+  // Handlers first: a supervisor may signal as soon as it reads the banner.
+  installSignals(app, logger, reloader, samples, admin);
   // One write: a reader (tests, scripts) that sees the first line sees the whole banner.
   const banner = [...app.listeners().values()].map((l) => `Server is listening on port ${l.port}\n`);
   if (admin) banner.push(`Admin API listening on ${admin.url}\n`);
@@ -103,21 +106,21 @@ export async function runBalancer(
     );
   else banner.push(`Forwarding to ${targets.join(', ')}\n`);
   process.stdout.write(banner.join(''));
-  installSignals(app, log, reloader, samples, admin);
 }
 
 function installSignals(
   app: App,
-  log: Logger,
+  logger: LoggerHandle,
   reloader: Reloader,
   samples: SampleServers | undefined,
   admin: AdminServer | undefined,
 ): void {
+  const { log } = logger;
   let stopping = false;
   const onSignal = (sig: NodeJS.Signals): void => {
     if (stopping) {
       log.warn(`${sig} again: exiting now`);
-      log.flush();
+      logger.flushSync();
       process.exit(1);
     }
     stopping = true;
@@ -129,7 +132,8 @@ function installSignals(
       .then(() => admin?.stop()) // after the drain, so that it can be watched
       .then(() => {
         log.info('stopped');
-        log.flush(() => process.exit(0));
+        logger.flushSync(); // an asynchronous flush could lose the last lines at exit
+        process.exit(0);
       });
   };
   process.on('SIGTERM', onSignal);

@@ -228,14 +228,20 @@ export class Listener implements SessionOwner {
     const closing = this.stopAccepting();
     if (this.#sessions.size > 0) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        new Promise<void>((resolve) => this.#idleWaiters.push(resolve)),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs))),
-      ]);
+      await Promise.race([this.#idle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)))]);
       clearTimeout(timer);
-      this.killAll('shutdown');
+      if (this.#sessions.size > 0) {
+        this.killAll('shutdown');
+        await this.#idle(); // both sockets of every session closed: access-log lines are out
+      }
     }
     await closing;
+  }
+
+  #idle(): Promise<void> {
+    return this.#sessions.size === 0
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
   }
 
   killAll(reason: 'shutdown' | 'killed'): void {

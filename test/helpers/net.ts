@@ -87,6 +87,7 @@ export function exchange(port: number, send?: Buffer | string, host = '127.0.0.1
       reject(new Error('exchange timed out'));
     }, timeoutMs);
     s.on('data', (c: Buffer) => chunks.push(c));
+    s.on('end', () => s.end()); // the server is done: finish our side too
     s.on('error', (e) => {
       clearTimeout(timer);
       reject(e);

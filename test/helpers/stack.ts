@@ -33,7 +33,7 @@ export async function startStack(
     bodyLimit?: number;
   } = {},
 ): Promise<Stack> {
-  const log = createLogger({ level: 'silent', format: 'json' });
+  const log = createLogger({ level: 'silent', format: 'json' }).log;
   const clock = opts.clock ?? systemClock();
   const metrics = new Metrics({ runtime: (): App => app, processMetrics: true });
   const app: App = new App({

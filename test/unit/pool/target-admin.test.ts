@@ -22,7 +22,7 @@ const withTargets = (targets: string[]) =>
 async function appWith(targets: string[]) {
   const clock = new FakeClock();
   const app = new App({
-    log: createLogger({ level: 'silent', format: 'json' }),
+    log: createLogger({ level: 'silent', format: 'json' }).log,
     clock,
     random: seededRandom(7),
     observer: fanout([]),

@@ -1,0 +1,131 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { HealthChecker, type HealthSettings, type HealthTransition } from '../../../src/health/health-checker.js';
+import type { Probe, ProbeResult } from '../../../src/health/probe.js';
+import type { TargetSpec } from '../../../src/core/types.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
+
+const spec = (id: string): TargetSpec => ({ id, host: '127.0.0.1', port: 1, weight: 1, backup: false });
+const settings: HealthSettings = { intervalMs: 1000, timeoutMs: 300, rise: 2, fall: 3, jitter: 0, passiveDownMs: 5000 };
+
+/** A probe whose answers the test scripts per target: true/false, or 'hang' (never answers). */
+function scriptedProbe(script: Map<string, (boolean | 'hang')[]>): Probe {
+  return (t, signal) => {
+    const next = script.get(t.id)?.shift() ?? true;
+    if (next === 'hang')
+      return new Promise<ProbeResult>((resolve) =>
+        signal.addEventListener('abort', () => resolve({ ok: false, detail: 'connect timeout' })),
+      );
+    return Promise.resolve(
+      next ? { ok: true, latencyMs: 1, detail: 'connect ok' } : { ok: false, detail: 'connect ECONNREFUSED' },
+    );
+  };
+}
+
+function setup(script: Map<string, (boolean | 'hang')[]>, s = settings) {
+  const clock = new FakeClock();
+  const transitions: HealthTransition[] = [];
+  const checks: string[] = [];
+  const hc = new HealthChecker(s, {
+    clock,
+    probe: scriptedProbe(script),
+    random: () => 0,
+    sink: {
+      onTransition: (t) => transitions.push(t),
+      onCheck: (id, r) => checks.push(`${id}:${r.ok ? 'ok' : 'fail'}`),
+    },
+  });
+  const tick = async (ms: number): Promise<void> => {
+    clock.advance(ms);
+    for (let i = 0; i < 5; i++) await Promise.resolve(); // let probe promises settle
+    await new Promise((r) => setImmediate(r));
+  };
+  return { clock, hc, transitions, checks, tick };
+}
+
+test('active checks: down after `fall` failures with the cause, up after `rise` successes', async () => {
+  const { hc, transitions, tick, clock } = setup(new Map([['a', [true, false, false, false, true, true]]]));
+  hc.track(spec('a'));
+  await tick(0); // first check at once (random 0)
+  assert.deepEqual(
+    transitions.map((t) => t.to),
+    ['healthy'],
+  );
+  for (let i = 0; i < 3; i++) await tick(1000);
+  assert.deepEqual(
+    transitions.map((t) => t.to),
+    ['healthy', 'unhealthy'],
+  );
+  assert.equal(transitions[1]!.cause, 'after 3 failed checks: connect ECONNREFUSED');
+  await tick(1000);
+  assert.equal(hc.state('a'), 'unhealthy');
+  await tick(1000);
+  assert.equal(hc.state('a'), 'healthy');
+  assert.equal(transitions[2]!.cause, 'after 2 successful checks');
+  await hc.stop();
+  assert.equal(clock.pending, 0, 'stop() clears every timer');
+});
+
+test('a probe that never answers fails at the check timeout', async () => {
+  const { hc, tick, checks } = setup(new Map([['a', ['hang', 'hang', 'hang']]]), { ...settings, fall: 1 });
+  hc.track(spec('a'));
+  await tick(0);
+  assert.deepEqual(checks, []);
+  await tick(299);
+  assert.deepEqual(checks, []);
+  await tick(1);
+  assert.deepEqual(checks, ['a:fail']);
+  assert.equal(hc.state('a'), 'unhealthy');
+  await hc.stop();
+});
+
+test('passive: `fall` consecutive connect failures mark down; a success in between resets', async () => {
+  const { hc, transitions, tick } = setup(new Map([['a', [true, false, true, true]]]), {
+    ...settings,
+    intervalMs: 1000,
+  });
+  hc.track(spec('a'));
+  await tick(0);
+  hc.reportConnectFailure('a', 'connect ECONNREFUSED');
+  hc.reportConnectFailure('a', 'connect ECONNREFUSED');
+  hc.reportConnectSuccess('a');
+  hc.reportConnectFailure('a', 'connect ECONNREFUSED');
+  hc.reportConnectFailure('a', 'connect ECONNREFUSED');
+  assert.equal(hc.state('a'), 'healthy');
+  hc.reportConnectFailure('a', 'connect ECONNREFUSED');
+  assert.equal(hc.state('a'), 'unhealthy');
+  assert.equal(transitions.at(-1)!.cause, 'after 3 failed connections: connect ECONNREFUSED');
+  // active checks bring it back after `rise` successes (the scripted false resets the count)
+  await tick(1000);
+  await tick(1000);
+  assert.equal(hc.state('a'), 'unhealthy');
+  await tick(1000);
+  assert.equal(hc.state('a'), 'healthy');
+  await hc.stop();
+});
+
+test('passive only (no active checks): a marked-down target is retried after the fail timeout', async () => {
+  const { hc, tick, clock } = setup(new Map(), { ...settings, intervalMs: 0, fall: 1 });
+  hc.track(spec('a'));
+  assert.equal(clock.pending, 0, 'no active check timers');
+  hc.reportConnectFailure('a', 'connect ECONNREFUSED');
+  assert.equal(hc.state('a'), 'unhealthy');
+  await tick(4999);
+  assert.equal(hc.state('a'), 'unhealthy');
+  await tick(1);
+  assert.equal(hc.state('a'), 'unknown');
+  await hc.stop();
+});
+
+test('untrack stops checking a target', async () => {
+  const { hc, tick, checks, clock } = setup(new Map());
+  hc.track(spec('a'));
+  hc.track(spec('b'));
+  await tick(0);
+  assert.equal(checks.length, 2);
+  hc.untrack('a');
+  await tick(1000);
+  assert.deepEqual(checks.slice(2), ['b:ok']);
+  await hc.stop();
+  assert.equal(clock.pending, 0);
+});

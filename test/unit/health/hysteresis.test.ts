@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { initialHealth, markedDown, nextHealth } from '../../../src/health/hysteresis.js';
+
+const LETTER = { unknown: '?', healthy: 'U', unhealthy: 'D' } as const;
+
+/** Feeds a sequence of check results (+ ok, - failed) and returns the state after each. */
+const run = (results: string, rise: number, fall: number, start = initialHealth): string => {
+  let s = start;
+  return results
+    .split('')
+    .map((r) => {
+      s = nextHealth(s, r === '+', rise, fall);
+      return LETTER[s.state];
+    })
+    .join('');
+};
+
+test('rise/fall hysteresis: table of check sequences (? unknown, U up, D down)', () => {
+  const cases: { seq: string; rise: number; fall: number; want: string }[] = [
+    { seq: '+', rise: 2, fall: 3, want: 'U' }, // an unchecked target is up after its first success
+    { seq: '---', rise: 2, fall: 3, want: '??D' }, // and down after `fall` failures
+    { seq: '+---', rise: 2, fall: 3, want: 'UUUD' },
+    { seq: '+--+---', rise: 2, fall: 3, want: 'UUUUUUD' }, // failures must be consecutive
+    { seq: '+---+', rise: 2, fall: 3, want: 'UUUDD' }, // one success is not enough to rise
+    { seq: '+---++', rise: 2, fall: 3, want: 'UUUDDU' },
+    { seq: '+---+-++', rise: 2, fall: 3, want: 'UUUDDDDU' }, // successes must be consecutive
+    { seq: '-', rise: 1, fall: 1, want: 'D' },
+    { seq: '+-+', rise: 1, fall: 1, want: 'UDU' },
+    { seq: '+----++++', rise: 4, fall: 1, want: 'UDDDDDDDU' },
+  ];
+  for (const c of cases) assert.equal(run(c.seq, c.rise, c.fall), c.want, `${c.seq} rise=${c.rise} fall=${c.fall}`);
+});
+
+test('passive mark-down needs `rise` active successes to come back', () => {
+  const down = markedDown({ state: 'healthy', successes: 5, failures: 3 });
+  assert.equal(down.state, 'unhealthy');
+  assert.equal(run('++', 2, 3, down), 'DU');
+  assert.equal(run('+-++', 2, 3, down), 'DDDU');
+});
