@@ -51,7 +51,10 @@ test('every algorithm serves through the CLI; source-hash keeps a client on one 
 
 test('IPv6: listens on :: and forwards to an [::1] backend', async () => {
   const { createServer } = await import('node:net');
-  const srv = createServer((s) => s.end('v6'));
+  const srv = createServer((s) => {
+    s.on('error', () => undefined); // health checks close with a reset
+    s.end('v6');
+  });
   await new Promise<void>((r) => srv.listen(0, '::1', r));
   const port = (srv.address() as { port: number }).port;
   const lb = await startCli(['0', '--host', '::', '-b', `[::1]:${port}`, '--log-level', 'warn']);
