@@ -34,7 +34,7 @@ export function startCli(
     const timer = setTimeout(() => {
       proc.kill('SIGKILL');
       reject(new Error(`CLI did not start: ${out} ${err}`));
-    }, opts.timeoutMs ?? 20_000);
+    }, opts.timeoutMs ?? 60_000);
     const check = (): void => {
       const m = /Server is listening on port (\d+)/.exec(out);
       if (!m) return;
