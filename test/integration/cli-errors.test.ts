@@ -40,7 +40,8 @@ test('every bad argument is refused with a message that names it (table)', () =>
     },
     { o: { logFormat: 'xml' }, want: /^--log-format: "xml" must be json or pretty/ },
   ];
-  for (const c of cases) assert.throws(() => cliConfig(c.port, { ...DEFAULTS, ...c.o }), { message: c.want }, JSON.stringify(c));
+  for (const c of cases)
+    assert.throws(() => cliConfig(c.port, { ...DEFAULTS, ...c.o }), { message: c.want }, JSON.stringify(c));
   assert.equal(cliConfig('8080', DEFAULTS).config.listeners.main!.bind.port, 8080);
   assert.ok(new Command()); // commander itself reports unknown options (below, through the real CLI)
 });
