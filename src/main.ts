@@ -2,14 +2,18 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { cliConfig, describeError, runBalancer, type RunOptions } from './cli/run.js';
+import { checkCommand, runConfigFile } from './cli/config-file.js';
 import { startSampleServers } from './servers/sample-servers.js';
 import { parsePort } from './core/address.js';
 import { describeProxyHeader, parseHex } from './cli/proxy-protocol-decode.js';
+import { InvalidArgumentError, isLbError } from './core/errors.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const fail = (e: unknown): never => {
-  process.stderr.write(`loadbalancer: ${describeError(e)}\n`);
+  // An invalid config file is a list of `file:line:col path: problem` lines, printed as they are.
+  if (isLbError(e) && e.code === 'LB_ERR_CONFIG_INVALID') process.stderr.write(`${e.message}\n`);
+  else process.stderr.write(`loadbalancer: ${describeError(e)}\n`);
   process.exit(1);
 };
 
@@ -41,9 +45,16 @@ const program = new Command('loadbalancer')
   .option('--log-format <format>', 'json | pretty (default: pretty on a terminal, json otherwise)')
   .option('--no-access-log', 'do not log one line per closed connection')
   .addOption(new Option('--with-servers', 'also start the three sample servers (npm start)'))
+  .option('-c, --config <file>', 'run from a YAML or JSON config file (docs/configuration.md) instead of the flags')
+  .option('--watch', 'with --config: reload when the file changes (SIGHUP always reloads)')
   .showHelpAfterError(false)
   .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'loadbalancer: ')) })
-  .action(async (port: string, opts: RunOptions) => {
+  .action(async (port: string, opts: RunOptions & { config?: string; watch?: boolean }, cmd: Command) => {
+    if (opts.config !== undefined) {
+      await runConfigFile(cmd, opts.config, opts).catch(fail);
+      return;
+    }
+    if (opts.watch === true) fail(new InvalidArgumentError('--watch needs --config FILE'));
     const { config, usingSamples } = (() => {
       try {
         return cliConfig(port, opts);
@@ -52,6 +63,14 @@ const program = new Command('loadbalancer')
       }
     })();
     await runBalancer(config, { usingSamples, withServers: opts.withServers === true }).catch(fail);
+  });
+
+program
+  .command('check')
+  .description('validate a config file and exit: 0 when valid, 1 with every problem on stderr; opens no port')
+  .argument('<file>', 'YAML or JSON config file')
+  .action(async (file: string) => {
+    process.exitCode = await checkCommand(file);
   });
 
 program

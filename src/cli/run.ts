@@ -49,6 +49,9 @@ export async function runBalancer(
     withServers: boolean;
     /** Reads the config again on reload; without it (command-line flags) a reload re-applies `config`. */
     load?: () => Promise<LoadOutcome>;
+    /** The config file, and whether to reload when it changes. */
+    file?: string;
+    watch?: boolean;
   },
 ): Promise<void> {
   const logger = createLogger({ level: config.log.level, format: config.log.format });

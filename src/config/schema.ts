@@ -77,7 +77,12 @@ export const healthCheckSchema = z
     port: z.number().int().min(1).max(65535).optional(),
     path: z.string().startsWith('/').default('/'),
     host: z.string().optional(),
-    expectStatus: z.union([z.number().int().min(100).max(599), z.string().regex(/^[1-5]xx$/)]).default('2xx'),
+    expectStatus: z
+      .union([
+        z.number().int().min(100).max(599),
+        z.string().regex(/^[1-5]xx$/, 'must be a status code (200) or a class of them (2xx)'),
+      ])
+      .default('2xx'),
     send: z.string().optional(),
     expect: z.string().optional(),
     expectRegex: z.boolean().default(false),

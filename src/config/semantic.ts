@@ -1,15 +1,18 @@
-import { formatHostPort } from '../core/address.js';
-import type { Config, ListenerConfig } from './schema.js';
+import { isIP } from 'node:net';
+import { formatHostPort, type HostPort } from '../core/address.js';
+import type { Config, HealthCheckConfig, ListenerConfig } from './schema.js';
 
 export interface ConfigIssue {
   readonly path: (string | number)[];
   readonly message: string;
+  /** Where a file position points: the value (default), or the key itself (unknown keys). */
+  readonly at?: 'key' | 'value';
 }
 
 /** Checks the schema cannot express: cross references, duplicates, unsafe combinations. */
 export function semanticIssues(c: Config): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  const binds = new Map<string, string>();
+  const binds: { name: string; bind: HostPort; path: (string | number)[] }[] = [];
   for (const [name, l] of Object.entries(c.listeners)) {
     if (!(l.pool in c.pools)) {
       const known = Object.keys(c.pools);
@@ -19,12 +22,19 @@ export function semanticIssues(c: Config): ConfigIssue[] {
       });
     }
     issues.push(...routeIssues(name, l, c));
-    const key = formatHostPort(l.bind);
-    const other = binds.get(key);
-    if (other !== undefined && l.bind.port !== 0)
-      issues.push({ path: ['listeners', name, 'bind'], message: `${key} is already bound by listener "${other}"` });
-    binds.set(key, name);
+    binds.push({ name: `listener "${name}"`, bind: l.bind, path: ['listeners', name, 'bind'] });
   }
+  if (c.admin) binds.push({ name: 'the admin API', bind: c.admin.bind, path: ['admin', 'bind'] });
+  binds.forEach((b, i) => {
+    const other = binds.slice(0, i).find((o) => overlaps(o.bind, b.bind));
+    if (!other) return;
+    const [mine, theirs] = [formatHostPort(b.bind), formatHostPort(other.bind)];
+    issues.push({
+      path: b.path,
+      message:
+        mine === theirs ? `${mine} is already bound by ${other.name}` : `${mine} overlaps ${theirs} of ${other.name}`,
+    });
+  });
   for (const [name, p] of Object.entries(c.pools)) {
     const seen = new Set<string>();
     p.targets.forEach((t, i) => {
@@ -38,8 +48,7 @@ export function semanticIssues(c: Config): ConfigIssue[] {
         path: ['pools', name, 'healthCheck', 'timeout'],
         message: `timeout (${hc.timeout}ms) is longer than interval (${hc.interval}ms)`,
       });
-    if (hc.type === 'send-expect' && hc.expect === undefined)
-      issues.push({ path: ['pools', name, 'healthCheck', 'expect'], message: 'a send-expect check needs "expect"' });
+    issues.push(...healthCheckIssues(hc, ['pools', name, 'healthCheck']));
   }
   if (c.admin && c.admin.token === undefined && !isLoopback(c.admin.bind.host))
     issues.push({
@@ -64,3 +73,31 @@ function routeIssues(name: string, l: ListenerConfig, c: Config): ConfigIssue[] 
 
 export const isLoopback = (host: string): boolean =>
   host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::ffff:127.0.0.1';
+
+// `::` takes the port on IPv4 too (Node listens dual-stack); `0.0.0.0` on every IPv4 address.
+const covers = (wide: string, host: string): boolean => wide === '::' || (wide === '0.0.0.0' && isIP(host) !== 6);
+
+const overlaps = (a: HostPort, b: HostPort): boolean =>
+  a.port !== 0 && a.port === b.port && (a.host === b.host || covers(a.host, b.host) || covers(b.host, a.host));
+
+function healthCheckIssues(hc: HealthCheckConfig, path: (string | number)[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const onlyFor = (key: 'send' | 'expect' | 'host', type: string): void => {
+    if (hc[key] !== undefined && hc.type !== type)
+      issues.push({ path: [...path, key], message: `only used by type: ${type} checks (this one is ${hc.type})` });
+  };
+  onlyFor('send', 'send-expect');
+  onlyFor('expect', 'send-expect');
+  onlyFor('host', 'http');
+  if (hc.type === 'send-expect' && hc.expect === undefined)
+    issues.push({ path: [...path, 'expect'], message: 'a send-expect check needs "expect"' });
+  if (hc.type === 'send-expect' && hc.expect !== undefined && hc.expectRegex) {
+    try {
+      new RegExp(hc.expect);
+    } catch (e) {
+      const why = (e as Error).message.replace(/^.*: /, '');
+      issues.push({ path: [...path, 'expect'], message: `not a valid regular expression (${why})` });
+    }
+  }
+  return issues;
+}

@@ -1,14 +1,12 @@
 import type { ApplySummary } from '../app.js';
 import type { Clock } from '../core/clock.js';
 import type { Config } from '../config/schema.js';
+import type { LoadOutcome } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
 import type { ReloadControl, ReloadResult, ReloadSource } from './reload-result.js';
 
 export type { ReloadControl, ReloadResult, ReloadSource } from './reload-result.js';
-
-/** A freshly read config: valid, or every problem found in it (formatted, with file:line:col). */
-export type LoadOutcome =
-  { readonly ok: true; readonly config: Config } | { readonly ok: false; readonly issues: string[] };
+export type { LoadOutcome } from '../config/load.js';
 
 export interface ReloaderDeps {
   /** Reads and validates the config source again (the file, or the command line). */
