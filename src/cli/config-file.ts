@@ -81,14 +81,21 @@ export function describeConfig(c: Config): string {
   return c.admin ? `${parts}; admin API on ${formatHostPort(c.admin.bind)}` : parts;
 }
 
+export interface Output {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+}
+
+const stdio: Output = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+
 /** `loadbalancer check FILE`: 0 and a summary when valid, 1 and every problem on stderr otherwise. */
-export async function checkCommand(file: string): Promise<number> {
+export async function checkCommand(file: string, io: Output = stdio): Promise<number> {
   const r = await loadConfigFile(file);
   if (r.ok) {
-    process.stdout.write(`${file}: OK\n${describeConfig(r.config)}\n`);
+    io.out(`${file}: OK\n${describeConfig(r.config)}\n`);
     return 0;
   }
   const count = r.issues.length;
-  process.stderr.write(`${r.issues.join('\n')}\n${file}: ${count} problem${count === 1 ? '' : 's'}\n`);
+  io.err(`${r.issues.join('\n')}\n${file}: ${count} problem${count === 1 ? '' : 's'}\n`);
   return 1;
 }

@@ -1,16 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
+import { checkCommand } from '../../src/cli/config-file.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { configDir } from '../helpers/config-file.js';
 import { exchange, freePort, nameServer, tcpServer } from '../helpers/net.js';
 
-// Generous: on a loaded 2-core machine starting node can take seconds.
-const SLOW = 30_000;
-
 const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/configs/${name}`, import.meta.url));
 
-test('check: a valid file prints OK and a summary, exits 0, and opens no port', async () => {
+const check = async (file: string): Promise<{ code: number; stdout: string; stderr: string }> => {
+  let stdout = '';
+  let stderr = '';
+  const code = await checkCommand(file, { out: (t) => (stdout += t), err: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+};
+
+test('check: a valid file prints OK and a summary, returns 0, and opens no port', async () => {
   const busy = await tcpServer(() => undefined); // the listener's port is taken: check must not care
   const files = configDir();
   try {
@@ -19,8 +24,7 @@ test('check: a valid file prints OK and a summary, exits 0, and opens no port', 
       pools: { web: { targets: ['127.0.0.1:5001', '127.0.0.1:5002'] }, spare: { targets: ['127.0.0.1:5003'] } },
       admin: { bind: '127.0.0.1:9000' },
     });
-    const r = await runCli(['check', file], SLOW);
-    assert.deepEqual(r, {
+    assert.deepEqual(await check(file), {
       code: 0,
       stdout: `${file}: OK\n1 listener, 2 pools, 3 targets; admin API on 127.0.0.1:9000\n`,
       stderr: '',
@@ -31,46 +35,45 @@ test('check: a valid file prints OK and a summary, exits 0, and opens no port', 
   }
 });
 
-test('check: a bad file lists every problem on stderr and exits 1', async () => {
+test('check: a bad file lists every problem and a count on stderr, returns 1', async () => {
   const file = fixture('bad-duplicate-keys.yaml');
-  const r = await runCli(['check', file], SLOW);
-  assert.equal(r.code, 1);
-  assert.equal(r.stdout, '');
-  assert.equal(
-    r.stderr,
-    [
+  assert.deepEqual(await check(file), {
+    code: 1,
+    stdout: '',
+    stderr: [
       `${file}:5:5 listeners.web.pool: duplicate key (first at line 4)`,
       `${file}:9:3 pools.web: duplicate key (first at line 7)`,
       `${file}: 2 problems`,
       '',
     ].join('\n'),
-  );
-  const missing = await runCli(['check', fixture('no-such-file.yaml')], SLOW);
-  assert.equal(missing.code, 1);
-  assert.match(missing.stderr, /no-such-file\.yaml: cannot read the config file: no such file\n/);
+  });
+  const missing = fixture('no-such-file.yaml');
+  assert.deepEqual(await check(missing), {
+    code: 1,
+    stdout: '',
+    stderr: `${missing}: cannot read the config file: no such file\n${missing}: 1 problem\n`,
+  });
 });
 
-test('--config refuses PORT and the flags the file replaces; --watch needs --config', async () => {
-  const file = fixture('good-minimal.json');
-  const r = await runCli(['--config', file, '9000', '--backend', '127.0.0.1:1', '--retries', '1'], SLOW);
-  assert.equal(r.code, 1);
-  assert.equal(
-    r.stderr,
-    'loadbalancer: --config cannot be combined with PORT, --backend, --retries (the config file sets listeners and pools)\n',
-  );
-  const w = await runCli(['--watch'], SLOW);
-  assert.equal(w.code, 1);
-  assert.equal(w.stderr, 'loadbalancer: --watch needs --config FILE\n');
+// Through the real CLI: exit codes, and what reaches stderr.
+test('CLI: check exits 1 on a bad file; --config refuses PORT and the flags the file replaces', async () => {
+  const [bad, clash] = await Promise.all([
+    runCli(['check', fixture('bad-env.yaml')]),
+    runCli(['--config', fixture('good-minimal.json'), '9000', '--backend', '127.0.0.1:1', '--retries', '1']),
+  ]);
+  assert.equal(bad.code, 1);
+  assert.equal(bad.stdout, '');
+  assert.match(bad.stderr, /bad-env\.yaml:3:11 listeners\.web\.bind: environment variable LB_TEST_PORT is not set\n/);
+  assert.match(bad.stderr, /bad-env\.yaml: 3 problems\n$/);
+  assert.deepEqual(clash, {
+    code: 1,
+    stdout: '',
+    stderr:
+      'loadbalancer: --config cannot be combined with PORT, --backend, --retries (the config file sets listeners and pools)\n',
+  });
 });
 
-test('--config with an invalid file prints the problems and exits 1 before listening', async () => {
-  const r = await runCli(['-c', fixture('bad-env.yaml')], SLOW);
-  assert.equal(r.code, 1);
-  assert.equal(r.stderr.split('\n').length, 4);
-  assert.match(r.stderr, /bad-env\.yaml:3:11 listeners\.web\.bind: environment variable LB_TEST_PORT is not set\n/);
-});
-
-test('--config serves several listeners from the file, ${VAR} expanded from the environment', async () => {
+test('CLI: --config serves several listeners from the file, ${VAR} expanded from the environment', async () => {
   const [a, b] = await Promise.all([nameServer('A'), nameServer('B')]);
   const [p1, p2] = [await freePort(), await freePort()];
   const files = configDir();
@@ -85,16 +88,16 @@ test('--config serves several listeners from the file, ${VAR} expanded from the 
       `  second: { targets: ["127.0.0.1:${b.port}"], healthCheck: { type: none } }`,
     ].join('\n'),
   );
-  const lb = await startCli(['--config', file, '--log-format', 'json'], {
-    env: { ONE_PORT: String(p1) },
-    timeoutMs: SLOW,
-  });
   try {
-    assert.equal((await exchange(p1, '')).toString(), 'A');
-    assert.equal((await exchange(p2, '')).toString(), 'B');
-    assert.match(lb.stdout(), new RegExp(`Server is listening on port ${p1}\nServer is listening on port ${p2}\n`));
+    const lb = await startCli(['--config', file, '--log-format', 'json'], { env: { ONE_PORT: String(p1) } });
+    try {
+      assert.equal((await exchange(p1, '')).toString(), 'A');
+      assert.equal((await exchange(p2, '')).toString(), 'B');
+      assert.match(lb.stdout(), new RegExp(`Server is listening on port ${p1}\nServer is listening on port ${p2}\n`));
+    } finally {
+      assert.equal(await lb.stop(), 0);
+    }
   } finally {
-    assert.equal(await lb.stop(), 0);
     files.remove();
     await Promise.all([a.close(), b.close()]);
   }
