@@ -5,8 +5,13 @@ export interface DialOptions {
   readonly keepAliveMs: number;
 }
 
-/** Opens the upstream connection; TLS or PROXY-protocol dialers wrap or replace this one. */
-export type Dialer = (target: TargetSpec) => Socket;
+/**
+ * Opens the upstream connection. `prelude` (a PROXY header) must reach the target before anything
+ * else: a plain TCP dialer leaves it to the session, which writes it with the first client bytes;
+ * a dialer that adds a layer (TLS) sends it in clear before that layer starts, and returns a
+ * TLSSocket so that the session knows it was sent.
+ */
+export type Dialer = (target: TargetSpec, prelude?: Buffer) => Socket;
 
 export const tcpDialer =
   (opts: DialOptions): Dialer =>

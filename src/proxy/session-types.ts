@@ -26,6 +26,8 @@ export interface SessionEnd {
   readonly pool: string;
   readonly client: string;
   readonly clientPort: number;
+  /** The TLS server name the client asked for (ClientHello or handshake), when known. */
+  readonly sni?: string | undefined;
   readonly target: string | undefined;
   readonly bytesFromClient: number;
   readonly bytesToClient: number;

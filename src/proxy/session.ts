@@ -33,6 +33,8 @@ export class Session implements RelaySink, Sweepable {
   #upstream: SessionSocket | undefined;
   #target: Target | undefined;
   #tried: Set<TargetId> | undefined;
+  /** What the relay writes upstream before the client's bytes (a PROXY header), if the dialer did not. */
+  #prelude: Buffer | undefined;
   #attempts = 0;
   #connectMs: number | undefined;
   #reason: CloseReason | undefined;
@@ -134,8 +136,11 @@ export class Session implements RelaySink, Sweepable {
     (this.#tried ??= new Set()).add(target.id);
     this.#target = target;
     pool.acquire(target);
-    const up: SessionSocket = this.ctx.dialer(target.spec);
+    const prelude = this.ctx.prelude?.(this.info, target);
+    const up: SessionSocket = this.ctx.dialer(target.spec, prelude);
     up[kSession] = this;
+    // A TLS dialer has sent the prelude itself, before its handshake (see Dialer).
+    this.#prelude = up instanceof TLSSocket ? undefined : prelude;
     this.#upstream = up;
     this.#upstreamClosed = false;
     this.#connecting = true;
@@ -191,7 +196,7 @@ export class Session implements RelaySink, Sweepable {
   }
 
   #relay(up: Socket): void {
-    const prelude = this.ctx.prelude?.(this.info, this.#target!);
+    const prelude = this.#prelude;
     const head = this.head;
     this.head = undefined;
     // One write, header first: a backend reading a PROXY header must never see it split from data.
@@ -230,6 +235,7 @@ export class Session implements RelaySink, Sweepable {
       pool: this.ctx.pool.name,
       client: this.clientIp,
       clientPort: this.info.clientPort,
+      sni: this.info.sni,
       target: t?.id,
       bytesFromClient: fromClient,
       bytesToClient: toClient,

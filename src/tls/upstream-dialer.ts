@@ -17,9 +17,13 @@ export function poolDialer(pool: string, p: PoolConfig, keepAliveMs: number): Di
   const t = p.tls;
   if (!t?.enabled) return tcp;
   const secureContext = upstreamContext(pool, t);
-  return (target) =>
-    connect({
-      socket: tcp(target),
+  return (target, prelude) => {
+    const raw = tcp(target);
+    // Queued while connecting, so it goes out before the ClientHello, in clear: a PROXY header
+    // precedes the handshake, as HAProxy's `send-proxy` with `ssl` does.
+    if (prelude) raw.write(prelude);
+    return connect({
+      socket: raw,
       // Verification checks `servername`, else `host` (an IP address is checked against IP SANs).
       host: target.host,
       // RFC 6066 forbids an IP address as server name: send none then.
@@ -28,6 +32,7 @@ export function poolDialer(pool: string, p: PoolConfig, keepAliveMs: number): Di
       rejectUnauthorized: t.verify,
       ...(t.alpn ? { ALPNProtocols: [...t.alpn] } : {}),
     });
+  };
 }
 
 function upstreamContext(pool: string, t: UpstreamTlsConfig): SecureContext {

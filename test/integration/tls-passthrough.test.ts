@@ -87,6 +87,19 @@ test('openssl -servername: exact route, wildcard route and unmatched name each r
     assert.match(r.stdout, new RegExp(`^${reply}$`, 'm'), name);
     assert.match(r.stdout, /Verify return code: 0 \(ok\)/, name);
   }
+  // The access log names the server each connection asked for.
+  const ends = () => lb.rec.ends.filter((e) => e.listener === 'sni');
+  await eventually(() => ends().length === 3, 5000, 'three session ends');
+  assert.deepEqual(
+    ends()
+      .map((e) => [e.sni, e.pool])
+      .sort(),
+    [
+      ['api.example.com', 'api'],
+      ['other.test', 'fallback'],
+      ['www.example.com', 'web'],
+    ],
+  );
 });
 
 test('a ClientHello without server name goes to the default pool', async (t) => {

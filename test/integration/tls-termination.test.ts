@@ -123,6 +123,17 @@ test('with routes, a terminating listener routes on the handshake server name', 
   assert.match(api.stdout, /^api pool/m);
   const other = await sClient(lb.port('routed'), ['-servername', 'www.example.com']);
   assert.match(other.stdout, /^fallback pool/m);
+  const ends = () => lb.rec.ends.filter((e) => e.listener === 'routed');
+  await eventually(() => ends().length === 2, 5000, 'two session ends');
+  assert.deepEqual(
+    ends()
+      .map((e) => [e.sni, e.pool])
+      .sort(),
+    [
+      ['api.example.com', 'api'],
+      ['www.example.com', 'fallback'],
+    ],
+  );
 });
 
 test('handshake failures close with tls_error and are reported; the listener keeps serving', async (t) => {
