@@ -1,6 +1,7 @@
 import type { App } from '../app.js';
 import { formatHostPort } from '../core/address.js';
 import type { ReloadResult } from '../control/reload-result.js';
+import { openBytes, type OpenBytes } from '../listener/open-bytes.js';
 import type { PoolRuntime } from '../pool/pool-runtime.js';
 import { targetSpecs } from '../pool/pool-runtime.js';
 import { divergesFromConfig } from '../pool/target-admin.js';
@@ -11,7 +12,13 @@ import type { Target } from '../pool/target.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-export function targetView(t: Target, fromConfig: boolean) {
+/** Bytes of the connections open now, to add to the counts of closed ones. */
+export const openBytesOf = (app: Pick<App, 'listeners'>): OpenBytes => openBytes(app.listeners().values());
+
+const inConfig = (rt: PoolRuntime): Set<string> => new Set(targetSpecs(rt.config).map((s) => s.id));
+
+export function targetView(rt: PoolRuntime, t: Target, open: OpenBytes, configured = inConfig(rt)) {
+  const live = open.targets.get(rt.name)?.get(t.id);
   return {
     address: t.id,
     weight: t.weight,
@@ -23,19 +30,19 @@ export function targetView(t: Target, fromConfig: boolean) {
     /** Removed (by a reload or the API) and finishing its open connections. */
     removed: t.removed,
     /** Named by the config file; false for a target added through the API. */
-    fromConfig,
+    fromConfig: configured.has(t.id),
     activeConnections: t.activeConnections,
     totalConnections: t.totalConnections,
-    bytesFromClient: t.bytesFromClient,
-    bytesToClient: t.bytesToClient,
+    bytesFromClient: t.bytesFromClient + (live?.fromClient ?? 0),
+    bytesToClient: t.bytesToClient + (live?.toClient ?? 0),
     lastCheck: t.lastCheck ? { ...t.lastCheck, at: iso(t.lastCheck.at) } : null,
     lastChange: t.lastChange ? { at: iso(t.lastChange.at), cause: t.lastChange.cause } : null,
   };
 }
 
-export function poolView(rt: PoolRuntime) {
-  const configured = new Set(targetSpecs(rt.config).map((s) => s.id));
-  const view = (t: Target) => targetView(t, configured.has(t.id));
+export function poolView(rt: PoolRuntime, open: OpenBytes) {
+  const configured = inConfig(rt);
+  const view = (t: Target) => targetView(rt, t, open, configured);
   const targets = rt.pool.targets();
   const retired = rt.pool.retired();
   return {
@@ -63,6 +70,7 @@ export function statusView(
     readonly lastReload: ReloadResult | undefined;
   },
 ) {
+  const open = openBytesOf(app);
   return {
     now: iso(control.now),
     startedAt: iso(control.startedAt),
@@ -75,6 +83,6 @@ export function statusView(
       activeConnections: l.activeConnections,
       totalConnections: l.totalConnections,
     })),
-    pools: [...app.pools().values()].map(poolView),
+    pools: [...app.pools().values()].map((p) => poolView(p, open)),
   };
 }

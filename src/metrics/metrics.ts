@@ -2,7 +2,9 @@ import { Registry } from 'prom-client';
 import type { HealthSink } from '../health/health-checker.js';
 import type { ListenerObserver } from '../listener/listener.js';
 import type { ReloadResult } from '../control/reload-result.js';
+import { openBytes } from '../listener/open-bytes.js';
 import { createCatalog, type Catalog } from './catalog.js';
+import { byteCounters, publishBytes, type ByteCounters } from './live-bytes.js';
 import { registerProcessMetrics } from './process-metrics.js';
 import { refreshRuntimeGauges, type RuntimeSource } from './runtime-gauges.js';
 import { healthObserver, trafficObserver } from './traffic-observer.js';
@@ -24,10 +26,12 @@ export class Metrics {
   readonly catalog: Catalog;
   readonly observer: ListenerObserver;
   readonly healthObserver: (pool: string) => HealthSink;
+  readonly #bytes: ByteCounters;
 
   constructor(private readonly opts: MetricsOptions) {
     this.catalog = createCatalog(this.registry);
-    this.observer = trafficObserver(this.catalog);
+    this.#bytes = byteCounters(this.catalog);
+    this.observer = trafficObserver(this.catalog, this.#bytes);
     this.healthObserver = healthObserver(this.catalog);
     if (opts.processMetrics ?? true) registerProcessMetrics(this.registry);
   }
@@ -42,15 +46,19 @@ export class Metrics {
     return this.registry.contentType;
   }
 
-  /** The text exposition, with runtime gauges read just before. */
+  /** The text exposition, with runtime state read just before. */
   async text(): Promise<string> {
     this.refresh();
     return this.registry.metrics();
   }
 
-  /** Runtime gauges up to date; call before reading the registry any other way (aggregation). */
+  /**
+   * Reads the runtime state into the registry: the gauges, and the byte counters with the bytes
+   * of open connections. Call it before reading the registry any other way (aggregation).
+   */
   refresh(): void {
     const rt = this.opts.runtime();
     if (rt) refreshRuntimeGauges(this.catalog, rt);
+    publishBytes(this.#bytes, openBytes(rt ? rt.listeners().values() : []));
   }
 }

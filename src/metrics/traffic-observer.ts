@@ -1,12 +1,13 @@
 import type { HealthSink } from '../health/health-checker.js';
 import type { ListenerObserver } from '../listener/listener.js';
 import type { Catalog } from './catalog.js';
+import type { ByteCounters } from './live-bytes.js';
 
 /**
  * Counts data-path events into the catalog. The data path only knows the ListenerObserver
  * interface; prom-client stays on this side of it.
  */
-export function trafficObserver(c: Catalog): ListenerObserver {
+export function trafficObserver(c: Catalog, bytes: ByteCounters): ListenerObserver {
   return {
     onAccepted: (listener) => c.listenerConnections.inc({ listener }),
     onRejected: (listener, reason) => c.listenerRejected.inc({ listener, reason }),
@@ -22,13 +23,10 @@ export function trafficObserver(c: Catalog): ListenerObserver {
     },
     onSessionEnd: (e) => {
       c.listenerClosed.inc({ listener: e.listener, pool: e.pool, reason: e.reason });
-      c.listenerReceived.inc({ listener: e.listener }, e.bytesFromClient);
-      c.listenerSent.inc({ listener: e.listener }, e.bytesToClient);
-      c.poolReceived.inc({ pool: e.pool }, e.bytesFromClient);
-      c.poolSent.inc({ pool: e.pool }, e.bytesToClient);
-      if (e.target === undefined) return;
-      c.targetReceived.inc({ pool: e.pool, target: e.target }, e.bytesFromClient);
-      c.targetSent.inc({ pool: e.pool, target: e.target }, e.bytesToClient);
+      bytes.listener.addClosed({ listener: e.listener }, e.bytesFromClient, e.bytesToClient);
+      bytes.pool.addClosed({ pool: e.pool }, e.bytesFromClient, e.bytesToClient);
+      if (e.target !== undefined)
+        bytes.target.addClosed({ pool: e.pool, target: e.target }, e.bytesFromClient, e.bytesToClient);
     },
   };
 }

@@ -2,7 +2,7 @@ import { LbError } from '../../core/errors.js';
 import type { PoolRuntime } from '../../pool/pool-runtime.js';
 import type { AdminContext } from '../context.js';
 import type { Route } from '../router.js';
-import { poolView } from '../runtime-view.js';
+import { openBytesOf, poolView } from '../runtime-view.js';
 
 export function findPool(ctx: AdminContext, name: string): PoolRuntime {
   const rt = ctx.app.pools().get(name);
@@ -12,10 +12,17 @@ export function findPool(ctx: AdminContext, name: string): PoolRuntime {
 }
 
 export const poolRoutes: readonly Route[] = [
-  { method: 'GET', path: '/api/pools', handle: (_req, ctx) => ({ json: [...ctx.app.pools().values()].map(poolView) }) },
+  {
+    method: 'GET',
+    path: '/api/pools',
+    handle: (_req, ctx) => {
+      const open = openBytesOf(ctx.app);
+      return { json: [...ctx.app.pools().values()].map((p) => poolView(p, open)) };
+    },
+  },
   {
     method: 'GET',
     path: '/api/pools/:pool',
-    handle: (req, ctx) => ({ json: poolView(findPool(ctx, req.params.pool!)) }),
+    handle: (req, ctx) => ({ json: poolView(findPool(ctx, req.params.pool!), openBytesOf(ctx.app)) }),
   },
 ];

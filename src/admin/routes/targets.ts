@@ -2,13 +2,13 @@ import { z } from 'zod';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { ADMIN_STATES, type AdminState } from '../../core/types.js';
 import { targetSchema } from '../../config/schema.js';
-import { targetSpecs, type PoolRuntime } from '../../pool/pool-runtime.js';
+import type { PoolRuntime } from '../../pool/pool-runtime.js';
 import { addTarget, findTarget, removeTarget, setAdminState, setWeight, targetIdOf } from '../../pool/target-admin.js';
 import type { Target } from '../../pool/target.js';
 import { parseBody } from '../body.js';
 import type { AdminContext } from '../context.js';
 import type { AdminRequest, Route } from '../router.js';
-import { targetView } from '../runtime-view.js';
+import { openBytesOf, targetView } from '../runtime-view.js';
 import { findPool } from './pools.js';
 
 // Runtime membership changes. What a reload does to them is said in every answer (`note`).
@@ -41,12 +41,10 @@ function targetParam(req: AdminRequest): string {
   }
 }
 
-const inConfig = (rt: PoolRuntime, t: Target): boolean => targetSpecs(rt.config).some((s) => s.id === t.id);
-
-const answer = (rt: PoolRuntime, t: Target, note: string) => ({
-  target: targetView(t, inConfig(rt, t)),
-  note: inConfig(rt, t) ? note : `${note}; ${ADDED_NOTE}`,
-});
+const answer = (ctx: AdminContext, rt: PoolRuntime, t: Target, note: string) => {
+  const target = targetView(rt, t, openBytesOf(ctx.app));
+  return { target, note: target.fromConfig ? note : `${note}; ${ADDED_NOTE}` };
+};
 
 export const targetRoutes: readonly Route[] = [
   {
@@ -55,7 +53,7 @@ export const targetRoutes: readonly Route[] = [
     handle: (req, ctx) => {
       const rt = findPool(ctx, req.params.pool!);
       const t = findTarget(rt, targetParam(req));
-      return { json: targetView(t, inConfig(rt, t)) };
+      return { json: targetView(rt, t, openBytesOf(ctx.app)) };
     },
   },
   {
@@ -65,7 +63,7 @@ export const targetRoutes: readonly Route[] = [
       const rt = findPool(ctx, req.params.pool!);
       const spec = parseBody(targetSchema, await req.json(), 'target');
       const t = addTarget(rt, spec);
-      return { status: 201, json: answer(rt, t, MEMBERSHIP_NOTE) };
+      return { status: 201, json: answer(ctx, rt, t, MEMBERSHIP_NOTE) };
     },
   },
   {
@@ -79,7 +77,7 @@ export const targetRoutes: readonly Route[] = [
         open > 0
           ? `it drains: its ${open} open connection${open === 1 ? '' : 's'} finish, no new ones`
           : 'it had no open connections';
-      return { json: answer(rt, t, `${drain}; ${MEMBERSHIP_NOTE}`) };
+      return { json: answer(ctx, rt, t, `${drain}; ${MEMBERSHIP_NOTE}`) };
     },
   },
   {
@@ -99,7 +97,7 @@ export const targetRoutes: readonly Route[] = [
         setAdminState(rt, id, body.state, ctx.clock.now());
         notes.push('the admin state survives reloads while the config names this target');
       }
-      return { json: answer(rt, findTarget(rt, id), notes.join('; ')) };
+      return { json: answer(ctx, rt, findTarget(rt, id), notes.join('; ')) };
     },
   },
 ];

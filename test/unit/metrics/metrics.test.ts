@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { register as globalRegistry } from 'prom-client';
+import { LiveBytes } from '../../../src/metrics/live-bytes.js';
 import { Metrics } from '../../../src/metrics/metrics.js';
 
 type Sample = { labels: Record<string, string | number>; value: number; metricName?: string };
 
 async function samples(m: Metrics, name: string): Promise<Sample[]> {
+  m.refresh();
   const all = await m.registry.getMetricsAsJSON();
   return (all.find((x) => x.name === name)?.values ?? []) as Sample[];
 }
@@ -121,4 +123,22 @@ test('a registry per instance: nothing on the global registry, nothing shared', 
   const names = b.registry.getMetricsAsArray().map((x) => (x as unknown as { name: string }).name);
   assert.ok(names.includes('process_cpu_seconds_total'));
   assert.ok(!names.some((n) => /^nodejs_active_\w+_total$/.test(n)), 'gauges named _total are left out');
+});
+
+test('byte counters: open bytes count at once, never go back, and a closed connection is counted once', async () => {
+  const m = new Metrics({ runtime: () => undefined, processMetrics: false });
+  const lb = new LiveBytes(m.catalog.listenerReceived, m.catalog.listenerSent);
+  const read = async (): Promise<number | undefined> => {
+    const all = await m.registry.getMetricsAsJSON();
+    return all.find((x) => x.name === 'lb_listener_received_bytes_total')?.values[0]?.value;
+  };
+  lb.publish([[{ listener: 'web' }, { fromClient: 100, toClient: 0 }]]);
+  assert.equal(await read(), 100, 'an open connection counts at once');
+  lb.publish([]); // its listener drains after a reload: the session cannot be read any more
+  assert.equal(await read(), 100, 'a counter never goes back');
+  lb.addClosed({ listener: 'web' }, 150, 0); // it ends with 150 bytes
+  lb.publish([]);
+  assert.equal(await read(), 150);
+  lb.publish([[{ listener: 'web' }, { fromClient: 7, toClient: 0 }]]);
+  assert.equal(await read(), 157);
 });
