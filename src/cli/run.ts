@@ -11,6 +11,7 @@ import { createLogger, type LoggerHandle } from '../log/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { startSampleServers, type SampleServers } from '../servers/sample-servers.js';
 import { Reloader, type LoadOutcome } from '../control/reloader.js';
+import { ConfigWatcher } from '../control/config-watcher.js';
 import { configFromCli, type CliOptions } from './options.js';
 
 // CLI flags that produced a config path, so that a cross-check names the flag the user typed.
@@ -95,8 +96,13 @@ export async function runBalancer(
     await app.stop();
     throw e;
   }
+  const watcher =
+    info.watch === true && info.file !== undefined
+      ? new ConfigWatcher({ file: info.file, clock, log, onChange: () => void reloader.reload('watch') })
+      : undefined;
+  await watcher?.start();
   // Handlers first: a supervisor may signal as soon as it reads the banner.
-  installSignals(app, logger, reloader, samples, admin);
+  installSignals(app, logger, reloader, samples, admin, watcher);
   // One write: a reader (tests, scripts) that sees the first line sees the whole banner.
   const banner = [...app.listeners().values()].map((l) => `Server is listening on port ${l.port}\n`);
   if (admin) banner.push(`Admin API listening on ${admin.url}\n`);
@@ -117,6 +123,7 @@ function installSignals(
   reloader: Reloader,
   samples: SampleServers | undefined,
   admin: AdminServer | undefined,
+  watcher?: ConfigWatcher,
 ): void {
   const { log } = logger;
   let stopping = false;
@@ -127,6 +134,7 @@ function installSignals(
       process.exit(1);
     }
     stopping = true;
+    void watcher?.stop(); // no reload while draining
     const drainMs = app.config?.drainTimeout ?? 0;
     log.info(`${sig} received: draining connections for up to ${drainMs}ms`);
     void app

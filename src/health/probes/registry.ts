@@ -1,5 +1,7 @@
 import type { HealthCheckConfig } from '../../config/schema.js';
 import type { Probe } from '../probe.js';
+import { httpProbe } from './http.js';
+import { sendExpectProbe } from './send-expect.js';
 import { tcpConnectProbe, type ProbePrelude } from './tcp-connect.js';
 
 /** Builds the probe a pool's `healthCheck` asks for. */
@@ -9,8 +11,9 @@ export function createProbe(hc: HealthCheckConfig, prelude?: ProbePrelude): Prob
     case 'none':
       return tcpConnectProbe(hc.port, prelude);
     case 'http':
+      return httpProbe(hc, prelude);
     case 'send-expect':
-      // Filled in by the http and send-expect probes; tcp until then.
-      return tcpConnectProbe(hc.port);
+      // semantic checks make sure a send-expect check has `expect`
+      return sendExpectProbe({ ...hc, expect: hc.expect ?? '' }, prelude);
   }
 }
