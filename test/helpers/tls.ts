@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createSecureContext, TLSSocket } from 'node:tls';
+import { once } from 'node:events';
+import { connect as tlsConnect, createSecureContext, TLSSocket } from 'node:tls';
 import type { CertFiles } from './certs.js';
 import { tcpServer, type TestServer } from './net.js';
 
@@ -52,3 +53,17 @@ export const sClient = (port: number, args: readonly string[], input = ''): Prom
 
 /** The peer certificate's subject line as s_client prints it (`CN = api.example.com`). */
 export const subjectOf = (out: string): string | undefined => /^subject=(.*)$/m.exec(out)?.[1]?.trim();
+
+/** A TLS client connection to 127.0.0.1:port, resolved once the handshake is done. */
+export async function tlsOpen(port: number, servername: string, ca: Buffer): Promise<TLSSocket> {
+  const s = tlsConnect({ port, host: '127.0.0.1', servername, ca });
+  await once(s, 'secureConnect');
+  return s;
+}
+
+/** Writes `text` and resolves with the next chunk read (an echo backend sends it back). */
+export async function roundTrip(s: TLSSocket, text: string): Promise<string> {
+  s.write(text);
+  const [d] = (await once(s, 'data')) as [Buffer];
+  return d.toString();
+}

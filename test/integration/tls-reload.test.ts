@@ -1,25 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { connect, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { isLbError } from '../../src/core/errors.js';
 import { config, startApp } from '../helpers/app.js';
 import { testPki } from '../helpers/certs.js';
 import { echoServer } from '../helpers/net.js';
 import { requireProgram } from '../helpers/programs.js';
+import { roundTrip, tlsOpen } from '../helpers/tls.js';
 
-const open = async (port: number, servername: string, ca: Buffer): Promise<TLSSocket> => {
-  const s = connect({ port, host: '127.0.0.1', servername, ca });
-  await once(s, 'secureConnect');
-  return s;
-};
-const roundTrip = async (s: TLSSocket, text: string): Promise<string> => {
-  s.write(text);
-  const [d] = (await once(s, 'data')) as [Buffer];
-  return d.toString();
-};
 const subject = (s: TLSSocket): string | undefined => s.getPeerCertificate().subject?.CN as string | undefined;
 
 test('certificates reload with the config; open TLS connections stay up; a bad file changes nothing', async (t) => {
@@ -39,14 +29,14 @@ test('certificates reload with the config; open TLS connections stay up; a bad f
   const ca = await readFile(pki.caCert);
   const port = lb.port('secure');
   try {
-    const before = await open(port, 'one.test', ca);
+    const before = await tlsOpen(port, 'one.test', ca);
     assert.equal(subject(before), 'one.test');
     assert.equal(await roundTrip(before, 'ping'), 'ping');
 
     // Rotate the files in place and reload the same config.
     await Promise.all([copyFile(two.cert, cert), copyFile(two.key, key)]);
     await lb.app.apply(config(input({ cert, key })));
-    const after = await open(port, 'two.test', ca);
+    const after = await tlsOpen(port, 'two.test', ca);
     assert.equal(subject(after), 'two.test', 'new connections get the new certificate');
     assert.equal(await roundTrip(before, 'still here'), 'still here', 'the old connection was not dropped');
     after.destroy();
@@ -68,7 +58,7 @@ test('certificates reload with the config; open TLS connections stay up; a bad f
         return true;
       });
     }
-    const still = await open(port, 'two.test', ca);
+    const still = await tlsOpen(port, 'two.test', ca);
     assert.equal(subject(still), 'two.test', 'the listener still serves the last good certificate');
     assert.equal(await roundTrip(still, 'ok'), 'ok');
     still.destroy();
