@@ -3,6 +3,7 @@ import { formatHostPort } from './core/address.js';
 import type { Clock } from './core/clock.js';
 import type { Config } from './config/schema.js';
 import type { HealthSink } from './health/health-checker.js';
+import type { HealthControl } from './health/health-control.js';
 import { Listener, type ListenerObserver, type ListenerPipeline, type ListenerSettings } from './listener/listener.js';
 import type { Logger } from './log/logger.js';
 import { buildPipeline } from './listener/pipeline.js';
@@ -18,6 +19,10 @@ export interface AppDeps {
   readonly observer: ListenerObserver;
   /** Extra health sink (metrics) told of every check and transition. */
   readonly healthObserver?: (pool: string) => HealthSink;
+  /** false: pools and health checks only, no listeners (the control plane of a cluster primary). */
+  readonly serveTraffic?: boolean;
+  /** Health of each pool's targets kept elsewhere (a cluster worker relays to the primary). */
+  readonly health?: (pool: string) => HealthControl;
 }
 
 export interface ApplySummary {
@@ -88,6 +93,7 @@ export class App {
       random: this.deps.random,
       keepAliveMs: c.keepAlive,
       sinkFor: this.#sinkFor,
+      health: this.deps.health,
     });
   }
 
@@ -117,7 +123,7 @@ export class App {
     // 1. listeners whose address is new: open first, so a bind failure aborts the reload cleanly
     const opened: Listener[] = [];
     const replaced = new Map<string, Listener>();
-    for (const name of Object.keys(next.listeners)) {
+    for (const name of this.deps.serveTraffic === false ? [] : Object.keys(next.listeners)) {
       const old = this.#listeners.get(name);
       const settings = listenerSettings(name, next);
       if (old && formatHostPort(old.settings) === formatHostPort(settings)) continue;

@@ -1,17 +1,23 @@
-import type { App } from '../app.js';
 import type { Clock } from '../core/clock.js';
 import type { ReloadControl } from '../control/reload-result.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
+import type { RuntimeView } from '../runtime.js';
 
 /** What the admin routes act on: the running App, and the reloader and metrics when present. */
 export interface AdminContext {
-  readonly app: Pick<App, 'config' | 'listeners' | 'pools'>;
+  readonly app: RuntimeView;
   readonly clock: Clock;
   readonly log: Logger;
-  readonly metrics?: Metrics | undefined;
+  readonly metrics?: Pick<Metrics, 'text' | 'contentType'> | undefined;
   /** Absent when there is nothing to reload from (started from command-line flags). */
   readonly reloader?: ReloadControl | undefined;
   /** When the process started (epoch ms), for the status. */
   readonly startedAt: number;
+  /** Brings `app` up to date before a request reads it (counters summed over cluster workers). */
+  readonly refresh?: (() => Promise<void>) | undefined;
+  /** Told after a request changed the runtime (a cluster primary passes it on to its workers). */
+  readonly changed?: (() => void) | undefined;
+  /** The cluster workers, for the status; absent in a single process. */
+  readonly workers?: (() => unknown[]) | undefined;
 }

@@ -1,4 +1,3 @@
-import type { App } from '../app.js';
 import { formatHostPort } from '../core/address.js';
 import type { ReloadResult } from '../control/reload-result.js';
 import { openBytes, type OpenBytes } from '../listener/open-bytes.js';
@@ -6,6 +5,7 @@ import type { PoolRuntime } from '../pool/pool-runtime.js';
 import { targetSpecs } from '../pool/pool-runtime.js';
 import { divergesFromConfig } from '../pool/target-admin.js';
 import type { Target } from '../pool/target.js';
+import type { RuntimeView } from '../runtime.js';
 
 // JSON views of the running state for GET /api/status and the pool routes. Pure over the
 // runtime objects: times become ISO strings, nothing is mutated.
@@ -13,7 +13,7 @@ import type { Target } from '../pool/target.js';
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** Bytes of the connections open now, to add to the counts of closed ones. */
-export const openBytesOf = (app: Pick<App, 'listeners'>): OpenBytes => openBytes(app.listeners().values());
+export const openBytesOf = (app: Pick<RuntimeView, 'listeners'>): OpenBytes => openBytes(app.listeners().values());
 
 const inConfig = (rt: PoolRuntime): Set<string> => new Set(targetSpecs(rt.config).map((s) => s.id));
 
@@ -62,7 +62,7 @@ export function poolView(rt: PoolRuntime, open: OpenBytes) {
 }
 
 export function statusView(
-  app: Pick<App, 'config' | 'listeners' | 'pools'>,
+  app: RuntimeView,
   control: {
     readonly now: number;
     readonly startedAt: number;

@@ -109,8 +109,10 @@ export class AdminServer {
       query: url.searchParams,
       json: () => (body ??= readBody(req, this.settings.bodyLimit ?? 65_536).then(parseJson)),
     };
+    await this.ctx.refresh?.();
     const reply: Reply = await match.route.handle(areq, this.ctx);
     const status = reply.status ?? 200;
+    if (method !== 'GET' && method !== 'HEAD' && status < 300) this.ctx.changed?.();
     if ('text' in reply) sendText(res, status, reply.text, reply.contentType);
     else sendJson(res, status, reply.json);
     if (method !== 'GET' && method !== 'HEAD')

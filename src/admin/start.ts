@@ -1,18 +1,8 @@
-import type { App } from '../app.js';
-import type { Clock } from '../core/clock.js';
 import type { Config } from '../config/schema.js';
-import type { ReloadControl } from '../control/reload-result.js';
-import type { Logger } from '../log/logger.js';
-import type { Metrics } from '../metrics/metrics.js';
+import type { AdminContext } from './context.js';
 import { AdminServer } from './server.js';
 
-export interface AdminDeps {
-  readonly app: App;
-  readonly clock: Clock;
-  readonly log: Logger;
-  readonly metrics?: Metrics | undefined;
-  readonly reloader?: ReloadControl | undefined;
-}
+export type AdminDeps = Omit<AdminContext, 'startedAt'>;
 
 /**
  * Starts the admin API when the config asks for one. Its address and token are those of the

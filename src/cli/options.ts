@@ -27,6 +27,8 @@ export interface CliOptions {
   admin?: string;
   adminToken?: string | undefined;
   sendProxy?: string;
+  /** `--workers N|auto`: worker processes (default one process, no cluster). */
+  workers?: string;
 }
 
 export interface BackendArg {
@@ -66,6 +68,9 @@ const durationOption = (name: string, text: string, allowZero: boolean): string 
   if (!allowZero && ms === 0) throw new InvalidArgumentError(`${name}: must be greater than 0`);
   return `${ms}ms`;
 };
+
+const workersOption = (text: string): number | 'auto' =>
+  text === 'auto' ? 'auto' : intOption('--workers', text, 1, 256);
 
 const sendProxyOption = (text: string): 'v1' | 'v2' => {
   if (text !== 'v1' && text !== 'v2') throw new InvalidArgumentError(`--send-proxy: "${text}" must be v1 or v2`);
@@ -124,6 +129,7 @@ export function configFromCli(
         },
       },
       drainTimeout: durationOption('--drain-timeout', o.drainTimeout, true),
+      ...(o.workers !== undefined ? { workers: workersOption(o.workers) } : {}),
       ...(o.admin !== undefined ? { admin: { bind: o.admin, ...(o.adminToken ? { token: o.adminToken } : {}) } } : {}),
       log: {
         level: o.logLevel as LogLevel,

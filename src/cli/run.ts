@@ -1,8 +1,8 @@
-import { randomInt } from 'node:crypto';
-import { App } from '../app.js';
+import { App, type AppDeps } from '../app.js';
 import type { AdminServer } from '../admin/server.js';
 import { startAdmin } from '../admin/start.js';
 import { systemClock } from '../core/clock.js';
+import { random } from '../core/random.js';
 import { InvalidArgumentError, isLbError } from '../core/errors.js';
 import type { Config } from '../config/schema.js';
 import { formatPath, validateConfig } from '../config/validate.js';
@@ -12,6 +12,11 @@ import { Metrics } from '../metrics/metrics.js';
 import { startSampleServers, type SampleServers } from '../servers/sample-servers.js';
 import { Reloader, type LoadOutcome } from '../control/reloader.js';
 import { ConfigWatcher } from '../control/config-watcher.js';
+import { clusterAdminHooks } from '../cluster/admin-hooks.js';
+import { ClusterEngine } from '../cluster/cluster-engine.js';
+import { clusterSpawn } from '../cluster/cluster-spawn.js';
+import { resolveWorkers } from '../cluster/worker-count.js';
+import type { Engine } from '../runtime.js';
 import { configFromCli, type CliOptions } from './options.js';
 
 // CLI flags that produced a config path, so that a cross-check names the flag the user typed.
@@ -22,9 +27,8 @@ const CLI_NAMES: Record<string, string> = {
   'pools.default.targets': '--backend',
   'admin.bind': '--admin',
   'admin.token': '--admin (token from $LB_ADMIN_TOKEN)',
+  workers: '--workers',
 };
-
-const random = (): number => randomInt(0, 2 ** 32) / 2 ** 32;
 
 export interface RunOptions extends CliOptions {
   withServers?: boolean;
@@ -66,16 +70,22 @@ export async function runBalancer(
     }
   }
   const clock = systemClock();
-  // Metrics are counted only when the admin API (which serves /metrics) is on.
-  const metrics = config.admin ? new Metrics({ runtime: (): App => app }) : undefined;
+  const workers = resolveWorkers(config.workers);
+  // Metrics are counted only when the admin API (which serves /metrics) is on. In a cluster this
+  // process keeps the control-plane ones and the workers count traffic.
+  const metrics = config.admin
+    ? new Metrics({ runtime: (): Engine => app, gauges: workers > 1 ? 'control' : 'all' })
+    : undefined;
   const access = new AccessLog(log.child({ component: 'access' }), config.log.access);
-  const app = new App({
+  const appDeps: AppDeps = {
     log,
     clock,
     random,
     observer: fanout(metrics ? [access, metrics.observer] : [access]),
     healthObserver: metrics?.healthObserver,
-  });
+  };
+  const cluster = workers > 1 ? new ClusterEngine({ workers, app: appDeps, spawn: clusterSpawn(log) }) : undefined;
+  const app: Engine = cluster ?? new App(appDeps);
   const reloader = new Reloader({
     load: info.load ?? (() => Promise.resolve({ ok: true, config })),
     apply: async (next) => {
@@ -90,7 +100,13 @@ export async function runBalancer(
   let admin: AdminServer | undefined;
   try {
     await app.apply(config);
-    admin = await startAdmin(config, { app, clock, log, metrics, reloader });
+    admin = await startAdmin(config, {
+      app,
+      clock,
+      log,
+      reloader,
+      ...(cluster ? clusterAdminHooks(cluster, metrics) : { metrics }),
+    });
   } catch (e) {
     await samples?.stop();
     await app.stop();
@@ -118,7 +134,7 @@ export async function runBalancer(
 }
 
 function installSignals(
-  app: App,
+  app: Engine,
   logger: LoggerHandle,
   reloader: Reloader,
   samples: SampleServers | undefined,

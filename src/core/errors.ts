@@ -16,6 +16,7 @@ export type LbErrorCode =
   | 'LB_ERR_PAYLOAD_TOO_LARGE'
   | 'LB_ERR_CONFLICT'
   | 'LB_ERR_RELOAD_UNAVAILABLE'
+  | 'LB_ERR_WORKER'
   | 'LB_ERR_INTERNAL'
   | 'LB_ERR_TLS_CONFIG';
 

@@ -1,6 +1,7 @@
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { HealthState, TargetId, TargetSpec } from '../core/types.js';
 import { initialHealth, markedDown, nextHealth, type HealthCounter } from './hysteresis.js';
+import type { HealthControl } from './health-control.js';
 import type { Probe, ProbeResult } from './probe.js';
 import { firstCheckDelay, nextCheckDelay } from './schedule.js';
 
@@ -35,7 +36,7 @@ interface Tracked {
 }
 
 /** Active and passive health for one pool's targets, on an injected clock. */
-export class HealthChecker {
+export class HealthChecker implements HealthControl {
   readonly #tracked = new Map<TargetId, Tracked>();
   #settings: HealthSettings;
   #stopped = false;

@@ -26,7 +26,7 @@ const add = (m: Map<string, ByteCount>, key: string, fromClient: number, toClien
  * when they end; adding these lets counters move while a connection lasts hours, not only at
  * its close. A scan of every open session: for scrapes and status requests, not the data path.
  */
-export function openBytes(listeners: Iterable<Listener>): OpenBytes {
+export function openBytes(listeners: Iterable<Pick<Listener, 'name' | 'sessions'>>): OpenBytes {
   const out: OpenBytes = { listeners: new Map(), pools: new Map(), targets: new Map() };
   for (const l of listeners)
     for (const s of l.sessions()) {

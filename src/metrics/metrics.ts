@@ -6,7 +6,7 @@ import { openBytes } from '../listener/open-bytes.js';
 import { createCatalog, type Catalog } from './catalog.js';
 import { byteCounters, publishBytes, type ByteCounters } from './live-bytes.js';
 import { registerProcessMetrics } from './process-metrics.js';
-import { refreshRuntimeGauges, type RuntimeSource } from './runtime-gauges.js';
+import { refreshRuntimeGauges, type GaugeScope, type RuntimeSource } from './runtime-gauges.js';
 import { healthObserver, trafficObserver } from './traffic-observer.js';
 
 export interface MetricsOptions {
@@ -14,6 +14,8 @@ export interface MetricsOptions {
   readonly runtime: () => RuntimeSource | undefined;
   /** Standard process_* and nodejs_* metrics (default true). */
   readonly processMetrics?: boolean;
+  /** The runtime gauges this registry exports (default all; see GaugeScope for a cluster). */
+  readonly gauges?: GaugeScope;
 }
 
 /**
@@ -58,7 +60,8 @@ export class Metrics {
    */
   refresh(): void {
     const rt = this.opts.runtime();
-    if (rt) refreshRuntimeGauges(this.catalog, rt);
-    publishBytes(this.#bytes, openBytes(rt ? rt.listeners().values() : []));
+    if (rt) refreshRuntimeGauges(this.catalog, rt, this.opts.gauges);
+    // A cluster primary ('control') relays no bytes: its workers publish theirs.
+    if (this.opts.gauges !== 'control') publishBytes(this.#bytes, openBytes(rt ? rt.listeners().values() : []));
   }
 }

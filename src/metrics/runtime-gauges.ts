@@ -1,44 +1,54 @@
-import type { App } from '../app.js';
+import type { RuntimeView } from '../runtime.js';
 import { ADMIN_STATES, type HealthState } from '../core/types.js';
 import type { Catalog } from './catalog.js';
 
-export type RuntimeSource = Pick<App, 'listeners' | 'pools'>;
+export type RuntimeSource = Pick<RuntimeView, 'listeners' | 'pools'>;
 
 const HEALTH_STATES: readonly HealthState[] = ['healthy', 'unhealthy', 'unknown'];
+
+/**
+ * Which gauges a registry owns. In a cluster each worker exports the `data` gauges (its open
+ * connections) and the primary the `control` ones (health, admin state, weights), so that the
+ * aggregator's sum over processes is right for both.
+ */
+export type GaugeScope = 'all' | 'data' | 'control';
 
 /**
  * Sets the gauges that mirror runtime state (open connections, health, admin state, weights).
  * Read at scrape time rather than counted from events, so a removed target or listener simply
  * disappears and nothing can drift.
  */
-export function refreshRuntimeGauges(c: Catalog, rt: RuntimeSource): void {
-  for (const g of [
-    c.listenerActive,
-    c.poolActive,
-    c.poolEligibleTargets,
-    c.poolQueued,
-    c.targetActive,
-    c.targetHealth,
-    c.targetAdminState,
-    c.targetWeight,
-  ])
-    g.reset();
+export function refreshRuntimeGauges(c: Catalog, rt: RuntimeSource, scope: GaugeScope = 'all'): void {
+  if (scope !== 'control') refreshDataGauges(c, rt);
+  if (scope !== 'data') refreshControlGauges(c, rt);
+}
+
+function refreshDataGauges(c: Catalog, rt: RuntimeSource): void {
+  for (const g of [c.listenerActive, c.poolActive, c.poolQueued, c.targetActive]) g.reset();
   for (const [listener, l] of rt.listeners()) c.listenerActive.set({ listener }, l.activeConnections);
   for (const [pool, p] of rt.pools()) {
     let active = 0;
+    for (const t of p.pool.targets()) {
+      active += t.activeConnections;
+      c.targetActive.set({ pool, target: t.id }, t.activeConnections);
+    }
+    for (const t of p.pool.retired()) active += t.activeConnections;
+    c.poolActive.set({ pool }, active);
+    c.poolQueued.set({ pool }, p.pool.queue.length);
+  }
+}
+
+function refreshControlGauges(c: Catalog, rt: RuntimeSource): void {
+  for (const g of [c.poolEligibleTargets, c.targetHealth, c.targetAdminState, c.targetWeight]) g.reset();
+  for (const [pool, p] of rt.pools()) {
     let eligible = 0;
     for (const t of p.pool.targets()) {
       const target = t.id;
-      active += t.activeConnections;
       if (t.eligible) eligible++;
-      c.targetActive.set({ pool, target }, t.activeConnections);
       c.targetWeight.set({ pool, target }, t.weight);
       for (const state of HEALTH_STATES) c.targetHealth.set({ pool, target, state }, t.health === state ? 1 : 0);
       for (const state of ADMIN_STATES) c.targetAdminState.set({ pool, target, state }, t.admin === state ? 1 : 0);
     }
-    for (const t of p.pool.retired()) active += t.activeConnections;
-    c.poolActive.set({ pool }, active);
     c.poolEligibleTargets.set({ pool }, eligible);
-    c.poolQueued.set({ pool }, p.pool.queue.length);
   }
 }

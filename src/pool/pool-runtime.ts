@@ -4,6 +4,7 @@ import type { TargetSpec } from '../core/types.js';
 import { createBalancer } from '../balancer/registry.js';
 import type { PoolConfig } from '../config/schema.js';
 import { HealthChecker, type HealthSettings, type HealthSink } from '../health/health-checker.js';
+import type { HealthControl } from '../health/health-control.js';
 import type { Probe } from '../health/probe.js';
 import { createProbe } from '../health/probes/registry.js';
 import { tcpDialer } from '../proxy/dialer.js';
@@ -48,12 +49,14 @@ export interface PoolRuntimeDeps {
   readonly random: () => number;
   readonly keepAliveMs: number;
   readonly sinkFor: (pool: Pool) => HealthSink;
+  /** Replaces the local health checker (a cluster worker relays to the primary's). */
+  readonly health?: ((pool: string) => HealthControl) | undefined;
 }
 
 /** A pool with its health checker and dialing settings: what listeners route to. */
 export class PoolRuntime implements PoolContext {
   readonly pool: Pool;
-  readonly health: HealthChecker;
+  readonly health: HealthControl;
   dialer;
   settings: UpstreamSettings;
   config: PoolConfig;
@@ -71,12 +74,14 @@ export class PoolRuntime implements PoolContext {
       [],
       new SlotQueue(deps.clock, queueSettings(config)),
     );
-    this.health = new HealthChecker(healthSettings(config), {
-      clock: deps.clock,
-      probe: this.#probe(config),
-      sink: deps.sinkFor(this.pool),
-      random: deps.random,
-    });
+    this.health =
+      deps.health?.(name) ??
+      new HealthChecker(healthSettings(config), {
+        clock: deps.clock,
+        probe: this.#probe(config),
+        sink: deps.sinkFor(this.pool),
+        random: deps.random,
+      });
     this.dialer = tcpDialer({ keepAliveMs: deps.keepAliveMs });
     this.settings = upstreamSettings(config);
     this.prelude = proxyPrelude(config.proxyProtocol);

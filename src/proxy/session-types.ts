@@ -1,5 +1,5 @@
 import type { CloseReason } from '../core/close-reason.js';
-import type { HealthChecker } from '../health/health-checker.js';
+import type { PassiveHealth } from '../health/health-control.js';
 import type { Pool } from '../pool/pool.js';
 import type { ConnInfo } from '../listener/conn-info.js';
 import type { Target } from '../pool/target.js';
@@ -14,7 +14,7 @@ export interface UpstreamSettings {
 /** What a session needs of its pool: membership, passive health, dialing and timeouts. */
 export interface PoolContext {
   readonly pool: Pool;
-  readonly health: HealthChecker;
+  readonly health: PassiveHealth;
   readonly dialer: Dialer;
   readonly settings: UpstreamSettings;
   /** Bytes to send upstream before any client byte, in the same write (a PROXY header). */

@@ -1,0 +1,173 @@
+import { AggregatorRegistry } from 'prom-client';
+import { App, type AppDeps, type ApplySummary } from '../app.js';
+import type { Config } from '../config/schema.js';
+import { LbError, type LbErrorCode } from '../core/errors.js';
+import type { HealthSink } from '../health/health-checker.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { Engine, ListenerView } from '../runtime.js';
+import type { PassiveReport } from './remote-health.js';
+import { DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart-policy.js';
+import { applyTargetStates, buildSnapshot, targetStates } from './snapshot.js';
+import { Supervisor, type AckResult, type Spawn } from './supervisor.js';
+import { workerViews, type WorkerView } from './worker-view.js';
+import { mirrorCounters, sumListeners } from './worker-stats.js';
+
+export interface ClusterEngineDeps {
+  readonly workers: number;
+  /** The control plane's App: its health observer (metrics) is told of every check. */
+  readonly app: AppDeps;
+  readonly spawn: Spawn;
+  readonly policy?: RestartPolicy;
+  /** How long a worker may take to apply a snapshot (default 30 s; 60 s to start). */
+  readonly ackTimeoutMs?: number;
+  /** How long a stats or metrics read waits for the workers. */
+  readonly readTimeoutMs?: number;
+}
+
+const EMPTY = { added: [], removed: [], changed: [] };
+
+/**
+ * The primary of a cluster: the control plane (config, health checks once per target, runtime
+ * admin state) runs here in an App without listeners, and every change goes out to the workers
+ * as a new immutable snapshot. Workers carry all traffic; the primary never touches a byte.
+ */
+export class ClusterEngine implements Engine {
+  readonly control: App;
+  readonly #supervisor: Supervisor;
+  #version = 0;
+  #configVersion = 0;
+  #listeners: ReadonlyMap<string, ListenerView> = new Map();
+  #started = false;
+  #publishing = false;
+
+  constructor(private readonly deps: ClusterEngineDeps) {
+    const publishOnTransition = (pool: string): HealthSink => {
+      const extra = deps.app.healthObserver?.(pool);
+      return {
+        onCheck: (id, result, at) => extra?.onCheck(id, result, at),
+        onTransition: (t) => {
+          extra?.onTransition(t);
+          this.publishSoon();
+        },
+      };
+    };
+    this.control = new App({ ...deps.app, serveTraffic: false, healthObserver: publishOnTransition });
+    this.#supervisor = new Supervisor({
+      count: deps.workers,
+      spawn: deps.spawn,
+      clock: deps.app.clock,
+      log: deps.app.log,
+      policy: deps.policy ?? DEFAULT_RESTART_POLICY,
+      snapshot: () => this.#snapshot(),
+      onPassive: (r) => this.#onPassive(r),
+    });
+  }
+
+  get config(): Config | undefined {
+    return this.control.config;
+  }
+
+  pools(): ReturnType<App['pools']> {
+    return this.control.pools();
+  }
+
+  /** The workers' listeners with their counters summed, as of the last refresh(). */
+  listeners(): ReadonlyMap<string, ListenerView> {
+    return this.#listeners;
+  }
+
+  workers(): WorkerView[] {
+    return workerViews(this.#supervisor.slots(), this.deps.app.clock.now());
+  }
+
+  /**
+   * Validated once (here), applied everywhere: the control plane first, then every worker. When
+   * a worker cannot apply it (a port in use), the previous config and runtime state come back in
+   * all of them and the error is the reload's.
+   */
+  async apply(next: Config): Promise<ApplySummary> {
+    const prev = this.control.config;
+    const before = targetStates(this.control.pools());
+    const summary = await this.control.apply(next);
+    this.#configVersion++;
+    if (!this.#started) this.#supervisor.start();
+    // A loaded machine can take seconds to start a Node process.
+    const results = await this.#publishAndWait(this.#started ? 1 : 2);
+    const failed = results.find((r) => r.gone || !r.ok);
+    if (failed && (!this.#started || !failed.gone)) {
+      const error = failure(failed);
+      if (this.#started && prev) {
+        await this.control.apply(prev);
+        applyTargetStates(this.control.pools(), before, this.deps.app.clock.now());
+        this.#configVersion++;
+        await this.#publishAndWait();
+      }
+      throw error;
+    }
+    if (!this.#started) {
+      this.#started = true;
+      this.#supervisor.keepAlive();
+    }
+    const applied = results.flatMap((r) => (!r.gone && r.ok ? [r] : []));
+    this.#listeners = sumListeners(applied.map((r) => r.stats));
+    return { listeners: applied[0]?.summary?.listeners ?? EMPTY, pools: summary.pools };
+  }
+
+  #snapshot() {
+    return buildSnapshot(++this.#version, this.#configVersion, this.control.config!, this.control.pools());
+  }
+
+  #publishAndWait(timeoutFactor = 1): Promise<AckResult[]> {
+    const snap = this.#snapshot();
+    this.#supervisor.broadcast(snap);
+    return this.#supervisor.awaitApplied(snap.version, (this.deps.ackTimeoutMs ?? 30_000) * timeoutFactor);
+  }
+
+  /** Sends the current state to the workers on the next tick (changes in one tick go together). */
+  publishSoon(): void {
+    if (this.#publishing || !this.#started) return;
+    this.#publishing = true;
+    setImmediate(() => {
+      this.#publishing = false;
+      this.#supervisor.broadcast(this.#snapshot());
+    });
+  }
+
+  #onPassive(r: PassiveReport): void {
+    const health = this.control.pools().get(r.pool)?.health;
+    if (r.ok) health?.reportConnectSuccess(r.target);
+    else health?.reportConnectFailure(r.target, r.detail);
+  }
+
+  /** Reads the workers' counters into the views the admin API serves. */
+  async refresh(): Promise<void> {
+    const answers = await this.#supervisor.request('stats', this.deps.readTimeoutMs ?? 2000);
+    const stats = answers.map((a) => a.stats);
+    mirrorCounters(this.control.pools(), stats);
+    if (stats.length > 0) this.#listeners = sumListeners(stats);
+  }
+
+  /** One Prometheus exposition for the whole cluster: the primary's registry and every worker's. */
+  async metricsText(primary: Metrics): Promise<string> {
+    primary.refresh();
+    const own = await primary.registry.getMetricsAsJSON();
+    const answers = await this.#supervisor.request('metrics', this.deps.readTimeoutMs ?? 2000);
+    // Counters and histograms add up; each gauge says how (catalog.ts, GaugeScope).
+    return AggregatorRegistry.aggregate([own, ...answers.map((a) => a.metrics)]).metrics();
+  }
+
+  async shutdown(drainMs: number): Promise<void> {
+    await this.#supervisor.drain(drainMs);
+    await this.control.shutdown(0);
+  }
+
+  async stop(): Promise<void> {
+    await this.#supervisor.kill();
+    await this.control.stop();
+  }
+}
+
+function failure(r: AckResult): LbError {
+  if (r.gone) return new LbError('LB_ERR_WORKER', `worker ${r.slot} exited or did not answer before it was ready`);
+  return new LbError((r.error?.code ?? 'LB_ERR_INTERNAL') as LbErrorCode, r.error?.message ?? 'unknown error');
+}

@@ -1,0 +1,49 @@
+import type { TargetId } from '../core/types.js';
+import type { HealthControl } from '../health/health-control.js';
+
+export interface PassiveReport {
+  readonly pool: string;
+  readonly target: TargetId;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/**
+ * A worker's stand-in for a pool's health checker. The primary runs the checks and the rise/fall
+ * state machine once for all workers; a worker only tells it what its own traffic saw. Every
+ * failed connect is reported, but a success only when it follows a failure this worker reported
+ * (it resets the primary's count): reporting every connect would put IPC on the hot path.
+ */
+export class RemoteHealth implements HealthControl {
+  readonly #failing = new Set<TargetId>();
+
+  constructor(
+    private readonly pool: string,
+    private readonly report: (r: PassiveReport) => void,
+  ) {}
+
+  reportConnectFailure(target: TargetId, detail: string): void {
+    this.#failing.add(target);
+    this.report({ pool: this.pool, target, ok: false, detail });
+  }
+
+  reportConnectSuccess(target: TargetId): void {
+    if (this.#failing.delete(target)) this.report({ pool: this.pool, target, ok: true, detail: 'connected' });
+  }
+
+  track(): void {
+    // health comes with the primary's snapshots
+  }
+
+  untrack(target: TargetId): void {
+    this.#failing.delete(target);
+  }
+
+  reconfigure(): void {
+    // the primary's checker takes the new settings
+  }
+
+  stop(): Promise<void> {
+    return Promise.resolve();
+  }
+}

@@ -1,0 +1,32 @@
+import type { ApplySummary } from './app.js';
+import type { Config } from './config/schema.js';
+import type { Listener } from './listener/listener.js';
+import type { PoolRuntime } from './pool/pool-runtime.js';
+
+/**
+ * What views and gauges read of a listener: a real one, or the sum of it over cluster workers
+ * (whose sessions live in the workers: the primary's view has none, and the bytes of open
+ * connections reach it in the workers' counters).
+ */
+export type ListenerView = Pick<
+  Listener,
+  'name' | 'settings' | 'port' | 'activeConnections' | 'totalConnections' | 'sessions'
+>;
+
+/** The running state, as the admin API and the metrics read it. */
+export interface RuntimeView {
+  readonly config: Config | undefined;
+  listeners(): ReadonlyMap<string, ListenerView>;
+  pools(): ReadonlyMap<string, PoolRuntime>;
+}
+
+/**
+ * What the process shell (src/cli/run.ts) drives: the App of a single process, or a cluster
+ * primary whose workers each run an App (src/cluster/cluster-engine.ts).
+ */
+export interface Engine extends RuntimeView {
+  apply(config: Config): Promise<ApplySummary>;
+  /** Stop accepting, let connections finish for up to `drainMs`, then end the rest. */
+  shutdown(drainMs: number): Promise<void>;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,62 @@
+import { startCli, type RunningCli } from './cli.js';
+import { http } from './http.js';
+
+export interface WorkerStatus {
+  readonly id: number;
+  readonly pid: number | null;
+  readonly state: string;
+  readonly restarts: number;
+  readonly activeConnections: number;
+}
+
+export interface ClusterStatus {
+  readonly workers: WorkerStatus[];
+  readonly listeners: { name: string; activeConnections: number; totalConnections: number }[];
+  readonly pools: {
+    name: string;
+    targets: { address: string; health: string; totalConnections: number; bytesFromClient: number }[];
+  }[];
+}
+
+export interface RunningCluster extends RunningCli {
+  /** Base URL of the admin API. */
+  readonly admin: string;
+  status(): Promise<ClusterStatus>;
+  metrics(): Promise<string>;
+  /** Access-log lines (the workers write them, with their pid). */
+  accessLines(): { pid: number; worker: number; access: Record<string, unknown> }[];
+}
+
+/** The built CLI with `--workers N`, an admin API and JSON logs; a loaded machine may take seconds. */
+export async function startCluster(args: readonly string[], workers = 2): Promise<RunningCluster> {
+  const cli = await startCli(
+    [...args, '--workers', String(workers), '--admin', '127.0.0.1:0', '--log-format', 'json'],
+    { timeoutMs: 90_000 },
+  );
+  const admin = /Admin API listening on (\S+)/.exec(cli.stdout())?.[1];
+  if (!admin) {
+    await cli.stop('SIGKILL');
+    throw new Error(`no admin URL in: ${cli.stdout()}`);
+  }
+  return {
+    ...cli,
+    admin,
+    status: async () => (await http(`${admin}/api/status`)).json as ClusterStatus,
+    metrics: async () => (await http(`${admin}/metrics`)).text,
+    accessLines: () =>
+      cli
+        .logs()
+        .filter((l) => l.component === 'access' && typeof l.access === 'object')
+        .map((l) => l as { pid: number; worker: number; access: Record<string, unknown> }),
+  };
+}
+
+/** Value of one series in a Prometheus text exposition (`name{a="b"}` as prom-client writes it). */
+export function metricValue(text: string, key: string): number | undefined {
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const at = line.lastIndexOf(' ');
+    if (line.slice(0, at) === key) return Number(line.slice(at + 1));
+  }
+  return undefined;
+}
