@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../log/logger.js';
+import { LineRelay } from './line-relay.js';
 import type { Spawn } from './supervisor.js';
 
 /**
@@ -17,10 +18,16 @@ export function clusterSpawn(log: Logger): Spawn {
     args: [],
     // Structured clone: a config may carry bytes (certificates) and undefined fields.
     serialization: 'advanced',
+    // Output through the primary, a whole line at a time (line-relay.ts says why).
+    silent: true,
   });
+  const stdout = new LineRelay(process.stdout);
+  const stderr = new LineRelay(process.stderr);
   return (slot) => {
     const w = cluster.fork({ LB_WORKER_SLOT: String(slot) });
     w.on('error', (e: Error) => log.warn({ worker: slot, err: e.message }, `worker ${slot}: IPC error`));
+    if (w.process.stdout) stdout.add(w.process.stdout);
+    if (w.process.stderr) stderr.add(w.process.stderr);
     return {
       get pid() {
         return w.process.pid;

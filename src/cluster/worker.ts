@@ -4,7 +4,7 @@ import { systemClock } from '../core/clock.js';
 import { isLbError } from '../core/errors.js';
 import { random } from '../core/random.js';
 import { AccessLog, fanout } from '../log/access-log.js';
-import { createLogger, type Logger } from '../log/logger.js';
+import { createLogger, type Logger, type LoggerHandle } from '../log/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { sendTo, type Channel } from './channel.js';
 import { decodeToWorker, stamp, type Snapshot, type ToPrimary } from './messages.js';
@@ -27,6 +27,7 @@ type Outgoing = ToPrimary extends infer M ? (M extends unknown ? Omit<M, 'v'> : 
 export class ClusterWorker {
   #app: App | undefined;
   #log: Logger | undefined;
+  #logger: LoggerHandle | undefined;
   #metrics: Metrics | undefined;
   #latest: Snapshot | undefined;
   #applied = 0;
@@ -76,8 +77,8 @@ export class ClusterWorker {
   }
 
   #build(config: Config): App {
-    const root = createLogger({ level: config.log.level, format: config.log.format });
-    const log = root.child({ worker: this.slot, pid: process.pid });
+    this.#logger = createLogger({ level: config.log.level, format: config.log.format });
+    const log = this.#logger.log.child({ worker: this.slot, pid: process.pid });
     this.#log = log;
     // As in one process: metrics are counted only when the admin API (served by the primary) is on.
     const metrics = config.admin ? new Metrics({ runtime: () => this.#app, gauges: 'data' }) : undefined;
@@ -104,7 +105,7 @@ export class ClusterWorker {
       if (s.configVersion !== this.#configVersion) {
         summary = await app.apply(s.config);
         this.#configVersion = s.configVersion;
-        if (this.#log) this.#log.level = s.config.log.level;
+        if (this.#log && this.#logger) this.#log.level = this.#logger.log.level = s.config.log.level;
       }
       applyTargetStates(app.pools(), s.pools, Date.now());
       this.#send({ type: 'applied', version: s.version, ok: true, summary, stats: collectStats(app) });
@@ -125,9 +126,9 @@ export class ClusterWorker {
     void this.#queue
       .then(() => this.#app?.shutdown(timeoutMs))
       .then(() => {
-        if (!log) return this.exit(0);
-        log.info('stopped');
-        log.flush(() => this.exit(0));
+        log?.info('stopped');
+        this.#logger?.flushSync();
+        this.exit(0);
       });
   }
 

@@ -50,13 +50,3 @@ export async function startCluster(args: readonly string[], workers = 2): Promis
         .map((l) => l as { pid: number; worker: number; access: Record<string, unknown> }),
   };
 }
-
-/** Value of one series in a Prometheus text exposition (`name{a="b"}` as prom-client writes it). */
-export function metricValue(text: string, key: string): number | undefined {
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const at = line.lastIndexOf(' ');
-    if (line.slice(0, at) === key) return Number(line.slice(at + 1));
-  }
-  return undefined;
-}

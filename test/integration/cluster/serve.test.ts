@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { metricValue, startCluster } from '../../helpers/cluster.js';
+import { startCluster } from '../../helpers/cluster.js';
 import { echoServer, eventually, exchange } from '../../helpers/net.js';
 import { requireProgram } from '../../helpers/programs.js';
+import { series } from '../../helpers/prom-text.js';
 
 test('--workers 2: both workers serve, /api/status lists them, /metrics sums their traffic and passes promtool', async (t) => {
   const echo = await echoServer();
@@ -39,14 +40,14 @@ test('--workers 2: both workers serve, /api/status lists them, /metrics sums the
   const m = await eventually(
     async () => {
       const text = await lb.metrics();
-      return metricValue(text, 'lb_listener_received_bytes_total{listener="main"}') === sent * 100 ? text : undefined;
+      return series(text, 'lb_listener_received_bytes_total{listener="main"}') === sent * 100 ? text : undefined;
     },
     20_000,
     'metrics of every connection',
   );
-  assert.equal(metricValue(m, 'lb_listener_connections_total{listener="main"}'), sent);
-  assert.equal(metricValue(m, 'lb_listener_sent_bytes_total{listener="main"}'), sent * 100);
-  assert.equal(metricValue(m, `lb_target_connections_total{pool="default",target="127.0.0.1:${echo.port}"}`), sent);
+  assert.equal(series(m, 'lb_listener_connections_total{listener="main"}'), sent);
+  assert.equal(series(m, 'lb_listener_sent_bytes_total{listener="main"}'), sent * 100);
+  assert.equal(series(m, `lb_target_connections_total{pool="default",target="127.0.0.1:${echo.port}"}`), sent);
   const perWorker = new Map<number, number>();
   for (const l of lb.accessLines()) perWorker.set(l.pid, (perWorker.get(l.pid) ?? 0) + 1);
   assert.equal(
@@ -54,8 +55,8 @@ test('--workers 2: both workers serve, /api/status lists them, /metrics sums the
     sent,
   );
   // Control-plane gauges come from the primary alone (not one per worker, not summed).
-  assert.equal(metricValue(m, `lb_target_weight{pool="default",target="127.0.0.1:${echo.port}"}`), 1);
-  assert.equal(metricValue(m, 'lb_pool_eligible_targets{pool="default"}'), 1);
+  assert.equal(series(m, `lb_target_weight{pool="default",target="127.0.0.1:${echo.port}"}`), 1);
+  assert.equal(series(m, 'lb_pool_eligible_targets{pool="default"}'), 1);
   const after = await lb.status();
   assert.equal(after.listeners[0]!.totalConnections, sent);
   assert.equal(after.pools[0]!.targets[0]!.totalConnections, sent);

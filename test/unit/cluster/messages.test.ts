@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeToPrimary, decodeToWorker, IPC_VERSION } from '../../../src/cluster/messages.js';
-import { config } from '../../helpers/stack.js';
+import { config } from '../../helpers/app.js';
 
 const cfg = config({ listeners: { main: { bind: '127.0.0.1:0', pool: 'web' } }, pools: { web: {} } });
 const stats = { connections: 0, listeners: [], pools: {} };

@@ -7,7 +7,7 @@ import { fanout } from '../../../src/log/access-log.js';
 import { createLogger } from '../../../src/log/logger.js';
 import { addTarget, setAdminState, setWeight } from '../../../src/pool/target-admin.js';
 import { FakeClock, seededRandom } from '../../helpers/fake-clock.js';
-import { config } from '../../helpers/stack.js';
+import { config } from '../../helpers/app.js';
 
 const A = '127.0.0.1:1001';
 const B = '127.0.0.1:1002';
@@ -20,7 +20,7 @@ const cfg = config({
 function app(role: 'control' | 'worker', reports: PassiveReport[] = []) {
   const clock = new FakeClock();
   return new App({
-    log: createLogger({ level: 'silent', format: 'json' }),
+    log: createLogger({ level: 'silent', format: 'json' }).log,
     clock,
     random: seededRandom(1),
     observer: fanout([]),

@@ -6,7 +6,7 @@ import type { PassiveReport } from '../../../src/cluster/remote-health.js';
 import { Supervisor, type WorkerHandle } from '../../../src/cluster/supervisor.js';
 import { createLogger } from '../../../src/log/logger.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
-import { config } from '../../helpers/stack.js';
+import { config } from '../../helpers/app.js';
 
 const cfg = config({ listeners: { main: { bind: '127.0.0.1:0', pool: 'web' } }, pools: { web: {} } });
 const stats = { connections: 0, listeners: [], pools: {} };
@@ -50,7 +50,7 @@ function setup(count = 2) {
       return w;
     },
     clock,
-    log: createLogger({ level: 'silent', format: 'json' }),
+    log: createLogger({ level: 'silent', format: 'json' }).log,
     policy: { baseMs: 100, maxMs: 400, stableMs: 1000, loopAfter: 3 },
     snapshot: (): Snapshot => ({
       v: 1,

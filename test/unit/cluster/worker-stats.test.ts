@@ -7,7 +7,7 @@ import { fanout } from '../../../src/log/access-log.js';
 import { createLogger } from '../../../src/log/logger.js';
 import { removeTarget } from '../../../src/pool/target-admin.js';
 import { FakeClock, seededRandom } from '../../helpers/fake-clock.js';
-import { config } from '../../helpers/stack.js';
+import { config } from '../../helpers/app.js';
 
 const A = '127.0.0.1:1001';
 const B = '127.0.0.1:1002';
@@ -31,7 +31,7 @@ const w2: WorkerStats = {
 
 async function control() {
   const app = new App({
-    log: createLogger({ level: 'silent', format: 'json' }),
+    log: createLogger({ level: 'silent', format: 'json' }).log,
     clock: new FakeClock(),
     random: seededRandom(1),
     observer: fanout([]),
