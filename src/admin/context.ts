@@ -17,7 +17,7 @@ export interface AdminContext {
   /** Brings `app` up to date before a request reads it (counters summed over cluster workers). */
   readonly refresh?: (() => Promise<void>) | undefined;
   /** Told after a request changed the runtime (a cluster primary passes it on to its workers). */
-  readonly changed?: (() => void) | undefined;
+  readonly changed?: (() => Promise<void>) | undefined;
   /** The cluster workers, for the status; absent in a single process. */
   readonly workers?: (() => unknown[]) | undefined;
 }

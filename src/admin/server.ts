@@ -112,7 +112,8 @@ export class AdminServer {
     await this.ctx.refresh?.();
     const reply: Reply = await match.route.handle(areq, this.ctx);
     const status = reply.status ?? 200;
-    if (method !== 'GET' && method !== 'HEAD' && status < 300) this.ctx.changed?.();
+    // A change is answered once it is in effect everywhere (in every cluster worker).
+    if (method !== 'GET' && method !== 'HEAD' && status < 300) await this.ctx.changed?.();
     if ('text' in reply) sendText(res, status, reply.text, reply.contentType);
     else sendJson(res, status, reply.json);
     if (method !== 'GET' && method !== 'HEAD')

@@ -13,7 +13,7 @@ export function clusterAdminHooks(
   return {
     metrics: metrics && { contentType: metrics.contentType, text: () => engine.metricsText(metrics) },
     refresh: () => engine.refresh(),
-    changed: () => engine.publishSoon(),
+    changed: () => engine.publishNow(),
     workers: () => engine.workers(),
   };
 }

@@ -123,6 +123,11 @@ export class ClusterEngine implements Engine {
     return this.#supervisor.awaitApplied(snap.version, (this.deps.ackTimeoutMs ?? 30_000) * timeoutFactor);
   }
 
+  /** Sends the current state to the workers now; resolves once they have it (or are gone). */
+  async publishNow(): Promise<void> {
+    if (this.#started) await this.#publishAndWait();
+  }
+
   /** Sends the current state to the workers on the next tick (changes in one tick go together). */
   publishSoon(): void {
     if (this.#publishing || !this.#started) return;

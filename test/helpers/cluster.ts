@@ -1,5 +1,7 @@
 import { startCli, type RunningCli } from './cli.js';
 import { http } from './http.js';
+import { open } from './named-echo.js';
+import { eventually } from './net.js';
 
 export interface WorkerStatus {
   readonly id: number;
@@ -18,13 +20,15 @@ export interface ClusterStatus {
   }[];
 }
 
+export type AccessLine = { pid: number; worker: number; access: Record<string, unknown> };
+
 export interface RunningCluster extends RunningCli {
   /** Base URL of the admin API. */
   readonly admin: string;
   status(): Promise<ClusterStatus>;
   metrics(): Promise<string>;
   /** Access-log lines (the workers write them, with their pid). */
-  accessLines(): { pid: number; worker: number; access: Record<string, unknown> }[];
+  accessLines(): AccessLine[];
 }
 
 /** The built CLI with `--workers N`, an admin API and JSON logs; a loaded machine may take seconds. */
@@ -47,6 +51,18 @@ export async function startCluster(args: readonly string[], workers = 2): Promis
       cli
         .logs()
         .filter((l) => l.component === 'access' && typeof l.access === 'object')
-        .map((l) => l as { pid: number; worker: number; access: Record<string, unknown> }),
+        .map((l) => l as AccessLine),
   };
+}
+
+/**
+ * Makes `n` connections at once through a balancer in front of named-echo backends and returns
+ * the access-log lines of exactly those (matched by client port), once all are written.
+ */
+export async function connectionsThrough(lb: RunningCluster, n: number): Promise<AccessLine[]> {
+  const conns = await Promise.all(Array.from({ length: n }, () => open(lb.port)));
+  const ports = new Set(conns.map((c) => c.sock.localPort!));
+  await Promise.all(conns.map((c) => c.close()));
+  const mine = (): AccessLine[] => lb.accessLines().filter((l) => ports.has(Number(l.access.clientPort)));
+  return eventually(() => (mine().length === n ? mine() : undefined), 10_000, 'their access lines');
 }
