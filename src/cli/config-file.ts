@@ -4,11 +4,13 @@ import { InvalidArgumentError, LbError } from '../core/errors.js';
 import { loadConfigFile, type LoadOutcome } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { LOG_LEVELS, type LogLevel } from '../log/logger.js';
+import { workersOption } from './options.js';
 import { runBalancer } from './run.js';
 
 // Flags that still mean something next to --config: they are about this process, not the
-// listeners and pools the file describes. Logging flags override the file's `log` section.
-const ALONGSIDE_CONFIG = new Set(['config', 'watch', 'logLevel', 'logFormat', 'accessLog', 'withServers']);
+// listeners and pools the file describes. Logging flags override the file's `log` section, and
+// --workers its `workers`.
+const ALONGSIDE_CONFIG = new Set(['config', 'watch', 'logLevel', 'logFormat', 'accessLog', 'withServers', 'workers']);
 
 /** Refuses PORT, --backend and the other flags the config file replaces. */
 export function checkConfigFlags(cmd: Command): void {
@@ -54,7 +56,13 @@ export async function runConfigFile(
 ): Promise<void> {
   checkConfigFlags(cmd);
   const overrides = logOverrides(cmd);
-  const load = (): Promise<LoadOutcome> => loadWithOverrides(file, overrides);
+  const workersFlag =
+    cmd.getOptionValueSource('workers') === 'cli' ? cmd.opts<{ workers: string }>().workers : undefined;
+  const workers = workersFlag === undefined ? undefined : workersOption(workersFlag);
+  const load = async (): Promise<LoadOutcome> => {
+    const r = await loadWithOverrides(file, overrides);
+    return r.ok && workers !== undefined ? { ok: true, config: Object.freeze({ ...r.config, workers }) } : r;
+  };
   const first = await load();
   if (!first.ok) throw new LbError('LB_ERR_CONFIG_INVALID', first.issues.join('\n'));
   await runBalancer(first.config, {

@@ -69,7 +69,7 @@ const durationOption = (name: string, text: string, allowZero: boolean): string 
   return `${ms}ms`;
 };
 
-const workersOption = (text: string): number | 'auto' =>
+export const workersOption = (text: string): number | 'auto' =>
   text === 'auto' ? 'auto' : intOption('--workers', text, 1, 256);
 
 const sendProxyOption = (text: string): 'v1' | 'v2' => {

@@ -89,6 +89,8 @@ export async function runBalancer(
   const reloader = new Reloader({
     load: info.load ?? (() => Promise.resolve({ ok: true, config })),
     apply: async (next) => {
+      if (resolveWorkers(next.workers) !== workers)
+        log.warn(`workers: the new count takes effect at the next start; ${workers} running until then`);
       const summary = await app.apply(next);
       log.level = next.log.level;
       return summary;

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { startCli, type RunningCli } from './cli.js';
 import { http } from './http.js';
 import { open } from './named-echo.js';
@@ -32,11 +33,13 @@ export interface RunningCluster extends RunningCli {
 }
 
 /** The built CLI with `--workers N`, an admin API and JSON logs; a loaded machine may take seconds. */
-export async function startCluster(args: readonly string[], workers = 2): Promise<RunningCluster> {
-  const cli = await startCli(
-    [...args, '--workers', String(workers), '--admin', '127.0.0.1:0', '--log-format', 'json'],
-    { timeoutMs: 90_000 },
-  );
+export function startCluster(args: readonly string[], workers = 2): Promise<RunningCluster> {
+  return clusterFrom([...args, '--workers', String(workers), '--admin', '127.0.0.1:0', '--log-format', 'json']);
+}
+
+/** The built CLI with arguments that start a cluster with an admin API (a config file that says so). */
+export async function clusterFrom(args: readonly string[]): Promise<RunningCluster> {
+  const cli = await startCli(args, { timeoutMs: 90_000 });
   const admin = /Admin API listening on (\S+)/.exec(cli.stdout())?.[1];
   if (!admin) {
     await cli.stop('SIGKILL');
@@ -65,4 +68,27 @@ export async function connectionsThrough(lb: RunningCluster, n: number): Promise
   await Promise.all(conns.map((c) => c.close()));
   const mine = (): AccessLine[] => lb.accessLines().filter((l) => ports.has(Number(l.access.clientPort)));
   return eventually(() => (mine().length === n ? mine() : undefined), 10_000, 'their access lines');
+}
+
+/**
+ * Makes connections in batches until every worker has served at least `perWorker` of them;
+ * returns the targets each worker chose, by pid.
+ */
+export async function servedByEachWorker(lb: RunningCluster, perWorker = 4): Promise<Map<number, string[]>> {
+  const pids = (await lb.status()).workers.map((w) => w.pid!);
+  const byPid = new Map<number, string[]>(pids.map((p) => [p, []]));
+  return eventually(
+    async () => {
+      for (const l of await connectionsThrough(lb, 8)) byPid.get(l.pid)?.push(String(l.access.target));
+      return [...byPid.values()].every((t) => t.length >= perWorker) ? byPid : undefined;
+    },
+    60_000,
+    `${perWorker} connections on each worker`,
+  );
+}
+
+/** Asserts that every worker balances over exactly the targets `want` (addresses). */
+export async function everyWorkerUses(lb: RunningCluster, want: readonly string[]): Promise<void> {
+  for (const [pid, targets] of await servedByEachWorker(lb))
+    assert.deepEqual([...new Set(targets)].sort(), [...want].sort(), `targets of worker ${pid}`);
 }

@@ -34,7 +34,8 @@ test('half-close, backend first: the client sees EOF and can still send to the b
     s.on('data', (c: Buffer) => (afterEof += c.toString()));
     s.on('end', () => (backendSawEnd = true));
   });
-  const lb = await startCli(['0', '-b', `127.0.0.1:${backend.port}`, '--log-level', 'warn']);
+  // No health checks: a check's connection ending would look like the client's FIN here.
+  const lb = await startCli(['0', '-b', `127.0.0.1:${backend.port}`, '--log-level', 'warn', '--health-interval', '0']);
   try {
     const s = connect({ port: lb.port, host: '127.0.0.1', allowHalfOpen: true });
     let got = '';
