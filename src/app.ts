@@ -2,6 +2,7 @@ import { ClientTable } from './access/client-table.js';
 import { formatHostPort } from './core/address.js';
 import type { Clock } from './core/clock.js';
 import type { Config } from './config/schema.js';
+import { diffConfigs, type ConfigDiff } from './config/diff.js';
 import type { HealthSink } from './health/health-checker.js';
 import type { HealthControl } from './health/health-control.js';
 import { Listener, type ListenerObserver, type ListenerPipeline, type ListenerSettings } from './listener/listener.js';
@@ -27,7 +28,10 @@ export interface AppDeps {
 
 export interface ApplySummary {
   readonly listeners: { added: string[]; removed: string[]; changed: string[] };
+  /** `changed` also names pools whose targets the admin API had changed: the apply resets them. */
   readonly pools: { added: string[]; removed: string[]; changed: string[] };
+  /** Every change, old → new (src/config/diff.ts). */
+  readonly diff: ConfigDiff;
 }
 
 const listenerSettings = (name: string, c: Config): ListenerSettings => {
@@ -111,23 +115,26 @@ export class App {
    * nothing else has been changed yet.
    */
   async apply(next: Config, drainMs = next.drainTimeout): Promise<ApplySummary> {
-    const prev = this.#config;
+    const diff = diffConfigs(this.#config, next);
+    const names = (changed: readonly { name: string }[]): string[] => changed.map((c) => c.name);
     const summary: ApplySummary = {
-      listeners: { added: [], removed: [], changed: [] },
-      pools: { added: [], removed: [], changed: [] },
+      listeners: {
+        added: [...diff.listeners.added],
+        removed: [...diff.listeners.removed],
+        changed: names(diff.listeners.changed),
+      },
+      pools: { added: [...diff.pools.added], removed: [...diff.pools.removed], changed: names(diff.pools.changed) },
+      diff,
     };
     // 0. read certificates and CA files first: a bad file aborts the reload before anything changed
     const pipelines = new Map(Object.keys(next.listeners).map((n) => [n, this.#pipelineFor(n, next)] as const));
     const dialers = new Map(Object.entries(next.pools).map(([n, p]) => [n, poolDialer(n, p, next.keepAlive)] as const));
     for (const w of upstreamTlsWarnings(next.pools)) this.deps.log.warn(w);
-    // 1. listeners whose address is new: open first, so a bind failure aborts the reload cleanly
+    // 1. listeners with a new address: open first, so a bind failure aborts the reload cleanly
+    const rebound = diff.listeners.changed.filter((l) => l.changes.some((c) => c.key === 'bind'));
     const opened: Listener[] = [];
-    const replaced = new Map<string, Listener>();
-    for (const name of this.deps.serveTraffic === false ? [] : Object.keys(next.listeners)) {
-      const old = this.#listeners.get(name);
-      const settings = listenerSettings(name, next);
-      if (old && formatHostPort(old.settings) === formatHostPort(settings)) continue;
-      const l = new Listener(settings, pipelines.get(name)!, this.deps.observer, this.deps.log);
+    for (const name of this.deps.serveTraffic === false ? [] : [...diff.listeners.added, ...names(rebound)]) {
+      const l = new Listener(listenerSettings(name, next), pipelines.get(name)!, this.deps.observer, this.deps.log);
       try {
         await l.start();
       } catch (e) {
@@ -135,51 +142,41 @@ export class App {
         throw e;
       }
       opened.push(l);
-      if (old) replaced.set(name, old);
-      (old ? summary.listeners.changed : summary.listeners.added).push(name);
     }
-    // 2. pools
-    for (const name of Object.keys(next.pools)) {
-      const existing = this.#pools.get(name);
-      if (!existing) {
-        this.#pools.set(name, this.#newPool(name, next));
-        summary.pools.added.push(name);
-      } else if (
-        JSON.stringify(prev?.pools[name]) !== JSON.stringify(next.pools[name]) ||
-        divergesFromConfig(existing)
-      ) {
-        // Runtime membership and weight changes (admin API) give way to the config on reload.
-        existing.update(next.pools[name]!);
-        summary.pools.changed.push(name);
-      }
+    // 2. pools: runtime membership and weight changes (admin API) give way to the config on reload
+    for (const name of diff.pools.added) this.#pools.set(name, this.#newPool(name, next));
+    for (const [name, existing] of this.#pools) {
+      const changed = summary.pools.changed.includes(name);
+      if (!(name in next.pools) || diff.pools.added.includes(name)) continue;
+      if (!changed && !divergesFromConfig(existing)) continue;
+      existing.update(next.pools[name]!);
+      if (!changed) summary.pools.changed.push(name);
     }
     // Every apply re-reads the CA files, so that a rotated CA takes effect with a reload.
     for (const [name, dialer] of dialers) this.#pools.get(name)!.dialer = dialer;
-    // 3. swap listeners in, reroute kept ones
-    for (const l of opened) this.#listeners.set(l.name, l);
+    // 3. swap listeners in (a moved one drains at its old address), reroute kept ones
     const draining: Promise<void>[] = [];
+    for (const l of opened) {
+      const old = this.#listeners.get(l.name);
+      if (old) draining.push(old.drain(drainMs));
+      this.#listeners.set(l.name, l);
+    }
+    for (const name of diff.listeners.removed) {
+      const l = this.#listeners.get(name); // none in a cluster primary
+      if (l) draining.push(l.drain(drainMs));
+      this.#listeners.delete(name);
+      this.#clientTables.delete(name);
+    }
     for (const [name, l] of this.#listeners) {
-      const lc = next.listeners[name];
-      if (!lc) {
-        this.#listeners.delete(name);
-        this.#clientTables.delete(name);
-        summary.listeners.removed.push(name);
-        draining.push(l.drain(drainMs));
-        continue;
-      }
       if (opened.includes(l)) continue;
-      const before = prev?.listeners[name];
+      // A new pipeline on every apply: certificates are read again, so rotation needs no config change.
       l.setPipeline(pipelines.get(name)!);
       l.update(listenerSettings(name, next));
-      if (JSON.stringify(before) !== JSON.stringify(lc)) summary.listeners.changed.push(name);
     }
-    for (const old of replaced.values()) draining.push(old.drain(drainMs));
     // 4. pools no longer named: sessions already running keep their PoolRuntime reference
-    for (const [name, p] of this.#pools) {
-      if (name in next.pools) continue;
+    for (const name of diff.pools.removed) {
+      draining.push(this.#pools.get(name)!.stop());
       this.#pools.delete(name);
-      summary.pools.removed.push(name);
-      draining.push(p.stop());
     }
     this.#config = next;
     // Drains run in the background: a reload returns as soon as the new config serves.

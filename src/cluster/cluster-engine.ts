@@ -110,7 +110,7 @@ export class ClusterEngine implements Engine {
     }
     const applied = results.flatMap((r) => (!r.gone && r.ok ? [r] : []));
     this.#listeners = sumListeners(applied.map((r) => r.stats));
-    return { listeners: applied[0]?.summary?.listeners ?? EMPTY, pools: summary.pools };
+    return { ...summary, listeners: applied[0]?.summary?.listeners ?? EMPTY };
   }
 
   #snapshot() {

@@ -1,5 +1,6 @@
 import { App, type ApplySummary } from '../app.js';
 import type { Config } from '../config/schema.js';
+import { NO_DIFF } from '../config/diff.js';
 import { systemClock } from '../core/clock.js';
 import { isLbError } from '../core/errors.js';
 import { random } from '../core/random.js';
@@ -15,6 +16,7 @@ import { collectStats } from './worker-stats.js';
 const NO_CHANGES: ApplySummary = {
   listeners: { added: [], removed: [], changed: [] },
   pools: { added: [], removed: [], changed: [] },
+  diff: NO_DIFF,
 };
 
 type Outgoing = ToPrimary extends infer M ? (M extends unknown ? Omit<M, 'v'> : never) : never;

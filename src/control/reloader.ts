@@ -1,6 +1,7 @@
 import type { ApplySummary } from '../app.js';
 import type { Clock } from '../core/clock.js';
 import type { Config } from '../config/schema.js';
+import { diffLines } from '../config/diff-text.js';
 import type { LoadOutcome } from '../config/load.js';
 import type { Logger } from '../log/logger.js';
 import type { ReloadControl, ReloadResult, ReloadSource } from './reload-result.js';
@@ -71,7 +72,7 @@ export class Reloader implements ReloadControl {
         const summary = await this.deps.apply(loaded.config);
         this.#version++;
         log.info(
-          { reload: { source, version: this.#version, summary } },
+          { reload: { source, version: this.#version, summary, changes: diffLines(summary.diff) } },
           `config version ${this.#version} applied (${source}): ${describeSummary(summary)}`,
         );
         return this.#finish({ ok: true, source, issues: [], summary });

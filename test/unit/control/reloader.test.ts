@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ApplySummary } from '../../../src/app.js';
 import type { Config } from '../../../src/config/schema.js';
+import { NO_DIFF } from '../../../src/config/diff.js';
 import { validateConfig } from '../../../src/config/validate.js';
 import { describeSummary, Reloader, type LoadOutcome } from '../../../src/control/reloader.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
@@ -19,6 +20,7 @@ const config = (port: number): Config => {
 const summary = (changed: string[] = []): ApplySummary => ({
   listeners: { added: [], removed: [], changed },
   pools: { added: [], removed: [], changed: [] },
+  diff: NO_DIFF,
 });
 
 const deferred = <T>(): { promise: Promise<T>; resolve: (v: T) => void } => {
@@ -33,6 +35,7 @@ test('describeSummary lists added, removed and changed names per section', () =>
     describeSummary({
       listeners: { added: ['api'], removed: ['old'], changed: ['web'] },
       pools: { added: [], removed: [], changed: ['web'] },
+      diff: NO_DIFF,
     }),
     'listeners +api -old ~web; pools ~web',
   );
