@@ -1,5 +1,4 @@
 import { ClientTable } from './access/client-table.js';
-import { formatHostPort } from './core/address.js';
 import type { Clock } from './core/clock.js';
 import type { Config } from './config/schema.js';
 import { diffConfigs, type ConfigDiff } from './config/diff.js';

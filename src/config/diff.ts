@@ -113,7 +113,7 @@ const byId = (p: PoolConfig): Map<string, Plain> =>
   new Map(
     p.targets.map((t) => {
       const { host: _h, port: _p, ...settings } = t;
-      return [formatHostPort(t), settings as Plain] as const;
+      return [formatHostPort(t), settings] as const;
     }),
   );
 
