@@ -111,9 +111,10 @@ export class App {
   /**
    * Applies a validated config as a diff: new listeners open, removed ones drain, changed pools
    * update in place (targets keep health and counters). Opening a new listener can fail; then
-   * nothing else has been changed yet.
+   * nothing else has been changed yet. A reload never cuts an established connection: listeners
+   * it removes or moves drain without a deadline (`drainTimeout` is for shutdown).
    */
-  async apply(next: Config, drainMs = next.drainTimeout): Promise<ApplySummary> {
+  async apply(next: Config, drainMs = Infinity): Promise<ApplySummary> {
     const diff = diffConfigs(this.#config, next);
     const names = (changed: readonly { name: string }[]): string[] => changed.map((c) => c.name);
     const summary: ApplySummary = {

@@ -223,12 +223,15 @@ export class Listener implements SessionOwner {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** Stops accepting, waits up to `deadlineMs` for sessions to finish, then ends the rest. */
+  /** Stops accepting, waits up to `deadlineMs` (Infinity: no deadline) for sessions to finish, then ends the rest. */
   async drain(deadlineMs: number): Promise<void> {
     const closing = this.stopAccepting();
     if (this.#sessions.size > 0) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.#idle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)))]);
+      // No deadline (a reload): the sessions end by themselves or by their idle timeout.
+      const deadline =
+        deadlineMs === Infinity ? [] : [new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs)))];
+      await Promise.race([this.#idle(), ...deadline]);
       clearTimeout(timer);
       if (this.#sessions.size > 0) {
         this.killAll('shutdown');
