@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { cliConfig, describeError, runBalancer, type RunOptions } from './cli/run.js';
 import { checkCommand, runConfigFile } from './cli/config-file.js';
+import { diffCommand } from './cli/diff-command.js';
 import { startSampleServers } from './servers/sample-servers.js';
 import { parsePort } from './core/address.js';
 import { describeProxyHeader, parseHex } from './cli/proxy-protocol-decode.js';
@@ -72,6 +73,18 @@ program
   .argument('<file>', 'YAML or JSON config file')
   .action(async (file: string) => {
     process.exitCode = await checkCommand(file);
+  });
+
+program
+  .command('diff')
+  .description(
+    'show what a reload from OLD to NEW would change, one change a line: 0, or 1 with the problems of an invalid file',
+  )
+  .argument('<old>', 'the config file running now')
+  .argument('<new>', 'the edited config file')
+  .option('--json', 'print the changes as JSON')
+  .action(async (oldFile: string, newFile: string, o: { json?: boolean }) => {
+    process.exitCode = await diffCommand(oldFile, newFile, o);
   });
 
 program

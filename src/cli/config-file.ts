@@ -94,7 +94,7 @@ export interface Output {
   readonly err: (text: string) => void;
 }
 
-const stdio: Output = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+export const stdio: Output = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
 
 /** `loadbalancer check FILE`: 0 and a summary when valid, 1 and every problem on stderr otherwise. */
 export async function checkCommand(file: string, io: Output = stdio): Promise<number> {
@@ -103,7 +103,12 @@ export async function checkCommand(file: string, io: Output = stdio): Promise<nu
     io.out(`${file}: OK\n${describeConfig(r.config)}\n`);
     return 0;
   }
-  const count = r.issues.length;
-  io.err(`${r.issues.join('\n')}\n${file}: ${count} problem${count === 1 ? '' : 's'}\n`);
+  reportProblems(file, r.issues, io);
   return 1;
+}
+
+/** Every problem of an invalid file on stderr, then how many: as `check` and `diff` print them. */
+export function reportProblems(file: string, issues: readonly string[], io: Output): void {
+  const count = issues.length;
+  io.err(`${issues.join('\n')}\n${file}: ${count} problem${count === 1 ? '' : 's'}\n`);
 }

@@ -1,4 +1,5 @@
 import type { ApplySummary } from '../app.js';
+import type { LoadOutcome } from '../config/load.js';
 
 // The outcome of one reload, as the admin API and the metrics report it. The Reloader
 // (src/control/reloader.ts) produces these; the admin API only needs this shape.
@@ -19,6 +20,8 @@ export interface ReloadResult {
 /** What the admin API needs of the Reloader: trigger one, and the last result. */
 export interface ReloadControl {
   reload(source: ReloadSource): Promise<ReloadResult>;
+  /** Reads and validates the config source as a reload would, and applies nothing (GET /api/config/diff). */
+  readNext(): Promise<LoadOutcome>;
   readonly last: ReloadResult | undefined;
   /** Version of the running config: 1 at start, +1 per applied reload. */
   readonly version: number;

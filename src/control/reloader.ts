@@ -63,6 +63,14 @@ export class Reloader implements ReloadControl {
     return run;
   }
 
+  async readNext(): Promise<LoadOutcome> {
+    try {
+      return await this.deps.load();
+    } catch (e) {
+      return { ok: false, issues: [e instanceof Error ? e.message : String(e)] };
+    }
+  }
+
   async #run(source: ReloadSource): Promise<ReloadResult> {
     const { log } = this.deps;
     let issues: string[];

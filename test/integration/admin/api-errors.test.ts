@@ -165,6 +165,7 @@ test('POST /api/reload: a refused config is a 422 listing the problems; a good o
       calls.push(source);
       return Promise.resolve(next);
     },
+    readNext: () => Promise.resolve({ ok: false, issues: next.issues }),
     get last() {
       return next;
     },
