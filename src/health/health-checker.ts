@@ -52,10 +52,24 @@ export class HealthChecker implements HealthControl {
     return this.#settings;
   }
 
-  /** New settings apply from each target's next check; health state is kept. */
+  /**
+   * New settings apply from each target's next check; health state is kept. A new interval
+   * reschedules the checks waiting for their turn (turning checks on starts them, a shorter
+   * interval does not wait out the old one); turning them off leaves a DOWN target to the passive
+   * fail timeout, as if it had been marked down by traffic, rather than DOWN for good.
+   */
   reconfigure(settings: HealthSettings, probe: Probe): void {
+    const was = this.#settings.intervalMs;
     this.#settings = settings;
     (this.deps as { probe: Probe }).probe = probe;
+    if (this.#stopped || settings.intervalMs === was) return;
+    for (const t of this.#tracked.values()) {
+      if (t.running) continue; // a check on the wire schedules the next one with the new settings
+      if (t.timer) this.deps.clock.clearTimeout(t.timer);
+      t.timer = undefined;
+      if (settings.intervalMs > 0) this.#schedule(t, firstCheckDelay(settings.intervalMs, this.deps.random));
+      else if (t.counter.state === 'unhealthy') this.#retryLater(t);
+    }
   }
 
   track(spec: TargetSpec): void {
@@ -86,13 +100,15 @@ export class HealthChecker implements HealthControl {
     t.counter = { ...t.counter, successes: 0, failures };
     if (failures < this.#settings.fall) return;
     this.#transition(t, markedDown(t.counter), `after ${failures} failed connections: ${detail}`);
-    if (this.#settings.intervalMs === 0) {
-      // No active checks to bring it back: retry it after a while, as nginx's fail_timeout does.
-      t.timer = this.deps.clock.setTimeout(() => {
-        t.timer = undefined;
-        this.#transition(t, initialHealth, 'passive fail timeout expired');
-      }, this.#settings.passiveDownMs);
-    }
+    if (this.#settings.intervalMs === 0) this.#retryLater(t);
+  }
+
+  // No active checks to bring a DOWN target back: retry it after a while, as nginx's fail_timeout does.
+  #retryLater(t: Tracked): void {
+    t.timer = this.deps.clock.setTimeout(() => {
+      t.timer = undefined;
+      this.#transition(t, initialHealth, 'passive fail timeout expired');
+    }, this.#settings.passiveDownMs);
   }
 
   reportConnectSuccess(id: TargetId): void {

@@ -8,7 +8,7 @@ import { parseConfigText } from '../../../src/config/parse.js';
 // what the part does not need; any other problem fails.
 const md = readFileSync(new URL('../../../docs/configuration.md', import.meta.url), 'utf8');
 const blocks = [...md.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
-const partOfAFile = (p: { path: (string | number)[]; message: string }): boolean =>
+const partOfAFile = (p: { path: readonly (string | number)[]; message: string }): boolean =>
   (p.path.length === 1 && p.message === 'is required') || p.message.startsWith('unknown pool');
 
 test('docs/configuration.md: every YAML example validates (whole files fully, parts but for what they leave out)', () => {
