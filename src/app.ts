@@ -23,6 +23,8 @@ export interface AppDeps {
   readonly serveTraffic?: boolean;
   /** Health of each pool's targets kept elsewhere (a cluster worker relays to the primary). */
   readonly health?: (pool: string) => HealthControl;
+  /** Listen with SO_REUSEPORT (a cluster worker in `reuseport` accept mode: src/cluster/accept-mode.ts). */
+  readonly reusePort?: boolean;
 }
 
 export interface ApplySummary {
@@ -134,7 +136,12 @@ export class App {
     const rebound = diff.listeners.changed.filter((l) => l.changes.some((c) => c.key === 'bind'));
     const opened: Listener[] = [];
     for (const name of this.deps.serveTraffic === false ? [] : [...diff.listeners.added, ...names(rebound)]) {
-      const l = new Listener(listenerSettings(name, next), pipelines.get(name)!, this.deps.observer, this.deps.log);
+      const l = new Listener(
+        { ...listenerSettings(name, next), reusePort: this.deps.reusePort === true },
+        pipelines.get(name)!,
+        this.deps.observer,
+        this.deps.log,
+      );
       try {
         await l.start();
       } catch (e) {

@@ -3,6 +3,7 @@ import type { Timing } from './workload.js';
 
 export const WORKLOAD_IDS = ['conn', 'keepalive', 'bulk-up', 'bulk-down', 'idle', 'slow'] as const;
 export const SYSTEM_IDS = ['direct', 'haproxy', 'nginx', 'lb'] as const;
+export const ACCEPT_MODES = ['none', 'rr', 'reuseport'] as const;
 
 export interface BenchOptions {
   readonly runs: number;
@@ -14,6 +15,8 @@ export interface BenchOptions {
   /** Built CLIs to bench, `name=path` or a path (compare builds side by side). */
   readonly mains: readonly { name: string | undefined; path: string }[];
   readonly workers: string | undefined;
+  /** Cluster accept modes to compare (LB_CLUSTER_ACCEPT, src/cluster/accept-mode.ts); empty: the default. */
+  readonly accept: readonly string[];
   readonly accessLog: boolean;
   readonly proxyCpu: number | undefined;
   readonly loadCpu: number | undefined;
@@ -38,7 +41,11 @@ table of absolute figures and ratios to HAProxy and to a direct connection.
   --node PATH             Node binary for our balancer; repeat to compare several
                           (default: this node; env LB_BENCH_NODE=path[:path...])
   --lb [NAME=]PATH        a built dist/main.js to bench; repeat to compare builds (default: ours)
-  --workers N             passed to our balancer as --workers N
+  --workers N             passed to our balancer as --workers N; with more than one, the proxies
+                          are not pinned unless --proxy-cpu is given, and the figures include how
+                          the connections spread over the workers
+  --accept LIST           with --workers: compare the ways workers share accepts, ${ACCEPT_MODES.join(',')}
+                          (LB_CLUSTER_ACCEPT; reuseport needs Node >= 22.12, see --node)
   --no-access-log         no access log anywhere (default: one line per connection to /dev/null
                           for every proxy)
   --proxy-cpu N           CPU for the proxies (default 0)
@@ -74,6 +81,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, cp
       node: { type: 'string', multiple: true },
       lb: { type: 'string', multiple: true },
       workers: { type: 'string' },
+      accept: { type: 'string' },
       'no-access-log': { type: 'boolean', default: false },
       'proxy-cpu': { type: 'string' },
       'load-cpu': { type: 'string' },
@@ -86,6 +94,9 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, cp
   const quick = v.quick;
   const pinned = cpus >= 2;
   const envNodes = env.LB_BENCH_NODE?.split(':').filter(Boolean);
+  // Several workers are there to use several CPUs: pinning them all to one would measure nothing.
+  const multi = v.workers !== undefined && v.workers !== '1';
+  const proxyPinned = pinned && (!multi || v['proxy-cpu'] !== undefined);
   return {
     quick,
     help: v.help,
@@ -105,8 +116,9 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, cp
       return eq > 0 ? { name: s.slice(0, eq), path: s.slice(eq + 1) } : { name: undefined, path: s };
     }),
     workers: v.workers,
+    accept: v.accept === undefined ? [] : list('--accept', v.accept, ACCEPT_MODES),
     accessLog: !v['no-access-log'],
-    proxyCpu: pinned ? int('--proxy-cpu', v['proxy-cpu'], 0, 0) : undefined,
+    proxyCpu: proxyPinned ? int('--proxy-cpu', v['proxy-cpu'], 0, 0) : undefined,
     loadCpu: pinned ? int('--load-cpu', v['load-cpu'], 1, 0) : undefined,
     json: v.json,
   };

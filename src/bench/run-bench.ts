@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBackends, type Backends } from './backends.js';
+import { hasReusePort } from '../cluster/accept-mode.js';
 import { machine, nodeVersion, peerVersions, which } from './env-info.js';
 import type { BenchOptions } from './options.js';
 import { procUnits } from './proc-stats.js';
@@ -26,24 +27,37 @@ export interface BenchInput {
   readonly log: (line: string) => void;
 }
 
-/** Our balancer variants: every Node binary × every build, labelled only by what differs. */
-function ourVariants(opts: BenchOptions, ourMain: string): { id: string; label: string; node: string; main: string }[] {
+/** Our balancer variants: every Node binary × build × accept mode, labelled only by what differs. */
+function ourVariants(
+  opts: BenchOptions,
+  ourMain: string,
+  notes: string[],
+): { id: string; label: string; node: string; main: string; accept: string | undefined }[] {
   const mains = opts.mains.length > 0 ? opts.mains : [{ name: undefined, path: ourMain }];
+  const accepts = opts.accept.length > 0 ? opts.accept : [undefined];
   const out = [];
   for (const node of opts.nodes)
-    for (const [i, m] of mains.entries()) {
-      const parts = [
-        ...(opts.nodes.length > 1 ? [`node ${nodeVersion(node).split(' ')[0]}`] : []),
-        ...(mains.length > 1 ? [m.name ?? `build ${i + 1}`] : []),
-      ];
-      const suffix = parts.join(', ');
-      out.push({
-        id: parts.length ? `lb (${suffix})` : 'lb',
-        label: parts.length ? `ours (${suffix})` : 'ours',
-        node,
-        main: m.path,
-      });
-    }
+    for (const [i, m] of mains.entries())
+      for (const accept of accepts) {
+        const version = nodeVersion(node).split(' ')[0]!;
+        if (accept === 'reuseport' && !hasReusePort(version)) {
+          notes.push(`reuseport on node ${version}: skipped (needs Node >= 22.12)`);
+          continue;
+        }
+        const parts = [
+          ...(opts.nodes.length > 1 ? [`node ${version}`] : []),
+          ...(mains.length > 1 ? [m.name ?? `build ${i + 1}`] : []),
+          ...(accept !== undefined ? [accept] : []),
+        ];
+        const suffix = parts.join(', ');
+        out.push({
+          id: parts.length ? `lb (${suffix})` : 'lb',
+          label: parts.length ? `ours (${suffix})` : 'ours',
+          node,
+          main: m.path,
+          accept,
+        });
+      }
   return out;
 }
 
@@ -70,7 +84,7 @@ export async function runBench(input: BenchInput): Promise<Report> {
       if (!ok)
         notes.push(`${tool} is not installed: skipped (apt-get install haproxy nginx libnginx-mod-stream wrk iperf3)`);
     const env: SystemEnv = { procs, dir, proxyCpu: opts.proxyCpu, nofile: input.nofile, accessLog: opts.accessLog };
-    const variants = ourVariants(opts, input.ourMain);
+    const variants = ourVariants(opts, input.ourMain, notes);
     const systems: System[] = [];
     const want = (id: string): boolean => opts.systems.includes(id);
     if (want('direct')) systems.push(directSystem);
@@ -143,6 +157,7 @@ export async function runBench(input: BenchInput): Promise<Report> {
         wrkConnections: `${timing.wrkConnectionsClose} (close), ${timing.wrkConnectionsKeepAlive} (keep-alive)`,
         idleConnections: timing.idleConnections,
         workers: opts.workers ?? 'single process',
+        ...(opts.accept.length > 0 ? { accept: opts.accept.join(', ') } : {}),
       },
       systems: systems.map(column),
       ours: systems.filter((s) => s.kind === 'lb').map(column),

@@ -19,6 +19,8 @@ export interface Running {
   readonly port: number;
   /** Root of the process tree whose CPU and memory are accounted (none for a direct connection). */
   readonly pid: number | undefined;
+  /** Connections each worker accepted so far (our balancer with --workers). */
+  readonly workerConnections?: () => Promise<number[]>;
   stop(): Promise<void>;
 }
 
@@ -44,13 +46,16 @@ async function launch(
   name: string,
   cmd: string,
   args: (port: number, dir: string) => readonly string[],
+  procEnv?: NodeJS.ProcessEnv,
+  /** Other ports to wait for (an admin API). */
+  alsoPorts: readonly number[] = [],
 ): Promise<Running> {
   const port = await freePort();
   const dir = join(env.dir, `${name}-${++serial}`);
   mkdirSync(dir, { recursive: true });
-  const proc = env.procs.start(name, cmd, args(port, dir), { cpu: env.proxyCpu, stdout: 'discard' });
+  const proc = env.procs.start(name, cmd, args(port, dir), { cpu: env.proxyCpu, stdout: 'discard', env: procEnv });
   try {
-    await waitForPort(port, proc);
+    for (const p of [port, ...alsoPorts]) await waitForPort(p, proc);
   } catch (e) {
     await env.procs.stop(proc);
     throw e;
@@ -94,6 +99,15 @@ export interface LbVariant {
   readonly node: string;
   readonly main: string;
   readonly workers: string | undefined;
+  /** LB_CLUSTER_ACCEPT for the workers (src/cluster/accept-mode.ts); undefined: the default. */
+  readonly accept?: string | undefined;
+}
+
+/** The connections each worker accepted, from the admin API's status. */
+async function workerConnections(admin: number): Promise<number[]> {
+  const r = await fetch(`http://127.0.0.1:${admin}/api/status`);
+  const status = (await r.json()) as { workers?: { totalConnections: number }[] };
+  return (status.workers ?? []).map((w) => w.totalConnections);
 }
 
 /** Our balancer through its built CLI, on the given Node binary. */
@@ -101,22 +115,34 @@ export function lbSystem(env: SystemEnv, v: LbVariant): System {
   return {
     id: v.id,
     kind: 'lb',
-    start: (backends) =>
-      launch(env, v.id, v.node, (port) => [
-        v.main,
-        String(port),
-        '--host',
-        '127.0.0.1',
-        '-b',
-        backends.map((b) => `127.0.0.1:${b}`).join(','),
-        '--health-interval',
-        '0',
-        '--log-format',
-        'json',
-        '--drain-timeout',
-        '1s',
-        ...(env.accessLog ? [] : ['--no-access-log']),
-        ...(v.workers !== undefined ? ['--workers', v.workers] : []),
-      ]),
+    start: async (backends) => {
+      // With workers, an admin API (and so metrics) tells how the connections spread over them.
+      const admin = v.workers !== undefined && v.workers !== '1' ? await freePort() : undefined;
+      const running = await launch(
+        env,
+        v.id,
+        v.node,
+        (port) => [
+          v.main,
+          String(port),
+          '--host',
+          '127.0.0.1',
+          '-b',
+          backends.map((b) => `127.0.0.1:${b}`).join(','),
+          '--health-interval',
+          '0',
+          '--log-format',
+          'json',
+          '--drain-timeout',
+          '1s',
+          ...(env.accessLog ? [] : ['--no-access-log']),
+          ...(v.workers !== undefined ? ['--workers', v.workers] : []),
+          ...(admin !== undefined ? ['--admin', `127.0.0.1:${admin}`] : []),
+        ],
+        v.accept !== undefined ? { ...process.env, LB_CLUSTER_ACCEPT: v.accept } : undefined,
+        admin !== undefined ? [admin] : [],
+      );
+      return admin === undefined ? running : { ...running, workerConnections: () => workerConnections(admin) };
+    },
   };
 }

@@ -1,4 +1,5 @@
 import { runWrk, type WrkResult } from './wrk.js';
+import { withSpread } from './worker-spread.js';
 import { measured, type Figure, type Workload, type WorkloadContext } from './workload.js';
 import type { Running } from './systems.js';
 
@@ -13,7 +14,8 @@ async function wrkMeasured(ctx: WorkloadContext, target: Running, close: boolean
       cpu: ctx.loadCpu,
     });
   if (t.warmSeconds > 0) await run(t.warmSeconds);
-  return measured(ctx, target, () => run(t.seconds));
+  const { result, spread } = await withSpread(target, () => measured(ctx, target, () => run(t.seconds)));
+  return { ...result, spread };
 }
 
 const cpuFigures = (target: Running, cpuSec: number, work: number, wallSec: number, per: string): Figure[] =>
@@ -38,6 +40,7 @@ export const connPerRequest: Workload = {
       { metric: 'connections/s', unit: 'conn/s', better: 'higher', value: r.rps },
       ...cpuFigures(target, m.cpuSec, r.requests, r.seconds, 'connection'),
       { metric: 'errors', unit: 'count', better: 'lower', value: r.errors + r.non2xx, ratio: false },
+      ...m.spread,
     ];
   },
 };
@@ -62,6 +65,7 @@ export const keepAlive: Workload = {
         ? [{ metric: 'p99 latency', unit: 'µs', better: 'lower', value: r.p99Us } as const]
         : []),
       { metric: 'errors', unit: 'count', better: 'lower', value: r.errors + r.non2xx, ratio: false },
+      ...m.spread,
     ];
   },
 };

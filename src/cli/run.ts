@@ -12,6 +12,7 @@ import { Metrics } from '../metrics/metrics.js';
 import { startSampleServers, type SampleServers } from '../servers/sample-servers.js';
 import { Reloader, type LoadOutcome } from '../control/reloader.js';
 import { ConfigWatcher } from '../control/config-watcher.js';
+import { acceptModeFrom } from '../cluster/accept-mode.js';
 import { clusterAdminHooks } from '../cluster/admin-hooks.js';
 import { ClusterEngine } from '../cluster/cluster-engine.js';
 import { clusterSpawn } from '../cluster/cluster-spawn.js';
@@ -84,7 +85,14 @@ export async function runBalancer(
     observer: fanout(metrics ? [access, metrics.observer] : [access]),
     healthObserver: metrics?.healthObserver,
   };
-  const cluster = workers > 1 ? new ClusterEngine({ workers, app: appDeps, spawn: clusterSpawn(log) }) : undefined;
+  const cluster =
+    workers > 1
+      ? new ClusterEngine({
+          workers,
+          app: appDeps,
+          spawn: clusterSpawn(log, acceptModeFrom(process.env, process.version)),
+        })
+      : undefined;
   const app: Engine = cluster ?? new App(appDeps);
   const reloader = new Reloader({
     load: info.load ?? (() => Promise.resolve({ ok: true, config })),

@@ -1,53 +1,61 @@
-import cluster, { type Worker } from 'node:cluster';
+import cluster from 'node:cluster';
+import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../log/logger.js';
+import type { AcceptMode } from './accept-mode.js';
 import { LineRelay } from './line-relay.js';
-import type { Spawn } from './supervisor.js';
+import type { Spawn, WorkerHandle } from './supervisor.js';
+
+const WORKER_ENTRY = fileURLToPath(new URL('./worker-entry.js', import.meta.url));
 
 /**
- * Worker processes through node:cluster, running worker-entry.js. The workers share each
- * listening socket and the kernel hands a new connection to one of them (SCHED_NONE): the primary
- * stays out of the accept path. docs/benchmarks.md ("Multi-core") has the measurement behind
- * this choice; NODE_CLUSTER_SCHED_POLICY=rr brings back Node's round-robin handoff through the
- * primary, for comparison.
+ * Worker processes running worker-entry.js. With `none` and `rr` they are node:cluster workers
+ * (the primary holds each listening socket; accept-mode.ts says who accepts); with `reuseport`
+ * they are plain child processes that open their own SO_REUSEPORT sockets (LB_REUSEPORT).
  */
-export function clusterSpawn(log: Logger): Spawn {
-  if (process.env.NODE_CLUSTER_SCHED_POLICY === undefined) cluster.schedulingPolicy = cluster.SCHED_NONE;
-  cluster.setupPrimary({
-    exec: fileURLToPath(new URL('./worker-entry.js', import.meta.url)),
-    args: [],
+export function clusterSpawn(log: Logger, mode: AcceptMode): Spawn {
+  // Frozen at the first fork: set before it.
+  if (mode !== 'reuseport') cluster.schedulingPolicy = mode === 'rr' ? cluster.SCHED_RR : cluster.SCHED_NONE;
+  const options = {
     // Structured clone: a config may carry bytes (certificates) and undefined fields.
     serialization: 'advanced',
     // Output through the primary, a whole line at a time (line-relay.ts says why).
     silent: true,
-  });
+  } as const;
+  if (mode !== 'reuseport') cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], ...options });
   const stdout = new LineRelay(process.stdout);
   const stderr = new LineRelay(process.stderr);
   // However the primary exits (a second signal, a crash), it takes its workers along: left alone,
   // they would drain for up to drainTimeout with nobody to report to.
-  const live = new Set<Worker>();
+  const live = new Set<ChildProcess>();
   process.once('exit', () => {
-    for (const w of live) w.process.kill('SIGKILL');
+    for (const p of live) p.kill('SIGKILL');
   });
   return (slot) => {
-    const w = cluster.fork({ LB_WORKER_SLOT: String(slot) });
+    const env = { LB_WORKER_SLOT: String(slot) };
+    const w =
+      mode === 'reuseport'
+        ? fork(WORKER_ENTRY, [], { ...options, env: { ...process.env, ...env, LB_REUSEPORT: '1' } })
+        : cluster.fork(env);
+    const proc = 'process' in w ? w.process : w;
     w.on('error', (e: Error) => log.warn({ worker: slot, err: e.message }, `worker ${slot}: IPC error`));
-    live.add(w);
-    w.process.once('close', () => live.delete(w));
-    if (w.process.stdout) stdout.add(w.process.stdout);
-    if (w.process.stderr) stderr.add(w.process.stderr);
-    return {
+    live.add(proc);
+    proc.once('close', () => live.delete(proc));
+    if (proc.stdout) stdout.add(proc.stdout);
+    if (proc.stderr) stderr.add(proc.stderr);
+    const handle: WorkerHandle = {
       get pid() {
-        return w.process.pid;
+        return proc.pid;
       },
       send: (m, callback) => w.send(m as never, callback),
       // 'exit' once the process has ended and its output pipes are read to the end ('close'), so
       // that a worker's last log lines are out before the primary moves on (and perhaps exits).
       on: (event: 'message' | 'exit', listener: (...args: never[]) => void) =>
         event === 'exit'
-          ? w.process.once('close', listener as (...args: unknown[]) => void)
+          ? proc.once('close', listener as (...args: unknown[]) => void)
           : w.on(event, listener as (...args: unknown[]) => void),
-      kill: (signal) => w.process.kill(signal),
+      kill: (signal) => proc.kill(signal),
     };
+    return handle;
   };
 }

@@ -7,8 +7,11 @@ if (!process.send) {
   process.stderr.write('this program runs as a worker of the load balancer (started with --workers)\n');
   process.exit(1);
 }
-const worker = new ClusterWorker(Number(process.env.LB_WORKER_SLOT ?? 0), process as Channel, (code) =>
-  process.exit(code),
+const worker = new ClusterWorker(
+  Number(process.env.LB_WORKER_SLOT ?? 0),
+  process as Channel,
+  (code) => process.exit(code),
+  process.env.LB_REUSEPORT === '1', // accept-mode.ts
 );
 let signals = 0;
 const onSignal = (): void => {

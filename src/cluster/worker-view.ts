@@ -23,6 +23,8 @@ export interface WorkerView {
   readonly restarts: number;
   /** Client connections open on this worker, as of its last report. */
   readonly activeConnections: number;
+  /** Client connections this worker process accepted since it started (how evenly they share). */
+  readonly totalConnections: number;
 }
 
 /** The workers as GET /api/status shows them. */
@@ -37,6 +39,7 @@ export function workerViews(slots: readonly WorkerSlotState[], now: number): Wor
       uptimeSeconds: s.handle ? Math.round((now - s.startedAt) / 100) / 10 : null,
       restarts: s.record.restarts,
       activeConnections: s.stats?.connections ?? 0,
+      totalConnections: s.stats?.listeners.reduce((n, l) => n + l.total, 0) ?? 0,
     };
   });
 }

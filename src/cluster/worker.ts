@@ -41,6 +41,8 @@ export class ClusterWorker {
     private readonly slot: number,
     private readonly parent: Channel,
     private readonly exit: (code: number) => void,
+    /** Listen on sockets of its own with SO_REUSEPORT (accept-mode.ts), not on the primary's. */
+    private readonly reusePort = false,
   ) {}
 
   start(): void {
@@ -92,6 +94,7 @@ export class ClusterWorker {
       random,
       observer: fanout(metrics ? [access, metrics.observer] : [access]),
       health: (pool) => new RemoteHealth(pool, (r) => this.#send({ type: 'passive', ...r })),
+      reusePort: this.reusePort,
     });
     this.#app = app;
     return app;

@@ -1,4 +1,4 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type ListenOptions, type Server, type Socket } from 'node:net';
 import { formatHostPort } from '../core/address.js';
 import { ListenError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
@@ -15,6 +15,8 @@ export interface ListenerSettings {
   readonly port: number;
   readonly maxConnections: number | undefined;
   readonly keepAliveMs: number;
+  /** SO_REUSEPORT, so that several processes can each listen on the port (Node >= 22.12). */
+  readonly reusePort?: boolean;
 }
 
 export type AdmitStage = 'accept' | 'inspected';
@@ -139,7 +141,10 @@ export class Listener implements SessionOwner {
         reject(new ListenError(`cannot listen on ${where}: ${why}`, e));
       };
       server.once('error', onError);
-      server.listen({ host: s.host, port: s.port, backlog: 4096 }, () => {
+      // reusePort is not in Node 20's types (nor honoured by its runtime): src/cluster/accept-mode.ts.
+      const where: ListenOptions & { reusePort?: boolean } = { host: s.host, port: s.port, backlog: 4096 };
+      if (s.reusePort === true) where.reusePort = true;
+      server.listen(where, () => {
         server.off('error', onError);
         resolve();
       });

@@ -10,6 +10,7 @@ export interface WorkerStatus {
   readonly state: string;
   readonly restarts: number;
   readonly activeConnections: number;
+  readonly totalConnections: number;
 }
 
 export interface ClusterStatus {

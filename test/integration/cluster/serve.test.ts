@@ -53,6 +53,12 @@ test('--workers 2: both workers serve, /api/status lists them, /metrics sums the
   assert.equal(series(m, `lb_target_weight{pool="default",target="127.0.0.1:${echo.port}"}`), 1);
   assert.equal(series(m, 'lb_pool_eligible_targets{pool="default"}'), 1);
   const after = await lb.status();
+  for (const w of after.workers)
+    assert.equal(
+      w.totalConnections,
+      lb.accessLines().filter((l) => l.pid === w.pid).length,
+      `connections of worker ${w.id}`,
+    );
   assert.equal(after.listeners[0]!.totalConnections, sent);
   assert.equal(after.pools[0]!.targets[0]!.totalConnections, sent);
   assert.equal(after.pools[0]!.targets[0]!.bytesFromClient, sent * 100);
