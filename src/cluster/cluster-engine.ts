@@ -157,7 +157,9 @@ export class ClusterEngine implements Engine {
     primary.refresh();
     const own = await primary.registry.getMetricsAsJSON();
     const answers = await this.#supervisor.request('metrics', this.deps.readTimeoutMs ?? 2000);
-    // Counters and histograms add up; each gauge says how (catalog.ts, GaugeScope).
+    // Counters and histograms add up; each gauge says how (catalog.ts, GaugeScope). Not
+    // AggregatorRegistry.clusterMetrics(): it works only with node:cluster workers that each built
+    // an AggregatorRegistry too (platform.md), while this request rides the snapshot channel.
     return AggregatorRegistry.aggregate([own, ...answers.map((a) => a.metrics)]).metrics();
   }
 

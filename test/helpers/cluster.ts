@@ -39,8 +39,8 @@ export function startCluster(args: readonly string[], workers = 2): Promise<Runn
 }
 
 /** The built CLI with arguments that start a cluster with an admin API (a config file that says so). */
-export async function clusterFrom(args: readonly string[]): Promise<RunningCluster> {
-  const cli = await startCli(args, { timeoutMs: 90_000 });
+export async function clusterFrom(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<RunningCluster> {
+  const cli = await startCli(args, { timeoutMs: 90_000, env });
   const admin = /Admin API listening on (\S+)/.exec(cli.stdout())?.[1];
   if (!admin) {
     await cli.stop('SIGKILL');
