@@ -11,6 +11,7 @@ import type { Pool } from './pool/pool.js';
 import { PoolRuntime } from './pool/pool-runtime.js';
 import { divergesFromConfig } from './pool/target-admin.js';
 import { poolDialer, upstreamTlsWarnings } from './tls/upstream-dialer.js';
+import { RelayChoice, type RelayStatus } from './proxy/relay-choice.js';
 
 export interface AppDeps {
   readonly log: Logger;
@@ -25,6 +26,8 @@ export interface AppDeps {
   readonly health?: (pool: string) => HealthControl;
   /** Listen with SO_REUSEPORT (a cluster worker in `reuseport` accept mode: src/cluster/accept-mode.ts). */
   readonly reusePort?: boolean;
+  /** The relay strategy (tests inject one without the native addon). */
+  readonly relay?: RelayChoice;
 }
 
 export interface ApplySummary {
@@ -49,9 +52,18 @@ export class App {
   readonly #listeners = new Map<string, Listener>();
   /** Per-client counters by listener name: they outlive a reload, as the connections they count do. */
   readonly #clientTables = new Map<string, ClientTable>();
+  /** Native or JavaScript relay for new sessions (config `relay`). */
+  readonly #relay: RelayChoice;
   #config: Config | undefined;
 
-  constructor(readonly deps: AppDeps) {}
+  constructor(readonly deps: AppDeps) {
+    this.#relay = deps.relay ?? new RelayChoice();
+  }
+
+  /** What relays the bytes of new connections, and how many the native relay holds now. */
+  relayStatus(): RelayStatus {
+    return this.#relay.status();
+  }
 
   get config(): Config | undefined {
     return this.#config;
@@ -132,6 +144,7 @@ export class App {
     const pipelines = new Map(Object.keys(next.listeners).map((n) => [n, this.#pipelineFor(n, next)] as const));
     const dialers = new Map(Object.entries(next.pools).map(([n, p]) => [n, poolDialer(n, p, next.keepAlive)] as const));
     for (const w of upstreamTlsWarnings(next.pools)) this.deps.log.warn(w);
+    this.#relay.setMode(next.relay);
     // 1. listeners with a new address: open first, so a bind failure aborts the reload cleanly
     const rebound = diff.listeners.changed.filter((l) => l.changes.some((c) => c.key === 'bind'));
     const opened: Listener[] = [];
@@ -141,6 +154,7 @@ export class App {
         pipelines.get(name)!,
         this.deps.observer,
         this.deps.log,
+        this.#relay.current,
       );
       try {
         await l.start();
@@ -195,6 +209,7 @@ export class App {
   async shutdown(drainMs: number): Promise<void> {
     await Promise.all([...this.#listeners.values()].map((l) => l.drain(drainMs)));
     await Promise.all([...this.#pools.values()].map((p) => p.stop()));
+    this.#relay.stop();
   }
 
   /** Immediate stop: every connection is cut. */

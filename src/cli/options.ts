@@ -29,6 +29,7 @@ export interface CliOptions {
   sendProxy?: string;
   /** `--workers N|auto`: worker processes (default one process, no cluster). */
   workers?: string;
+  relay?: string;
 }
 
 export interface BackendArg {
@@ -74,6 +75,12 @@ export const workersOption = (text: string): number | 'auto' =>
 
 const sendProxyOption = (text: string): 'v1' | 'v2' => {
   if (text !== 'v1' && text !== 'v2') throw new InvalidArgumentError(`--send-proxy: "${text}" must be v1 or v2`);
+  return text;
+};
+
+const relayOption = (text: string): 'auto' | 'native' | 'js' => {
+  if (text !== 'auto' && text !== 'native' && text !== 'js')
+    throw new InvalidArgumentError(`--relay: "${text}" must be auto, native or js`);
   return text;
 };
 
@@ -130,6 +137,7 @@ export function configFromCli(
       },
       drainTimeout: durationOption('--drain-timeout', o.drainTimeout, true),
       ...(o.workers !== undefined ? { workers: workersOption(o.workers) } : {}),
+      ...(o.relay !== undefined ? { relay: relayOption(o.relay) } : {}),
       ...(o.admin !== undefined ? { admin: { bind: o.admin, ...(o.adminToken ? { token: o.adminToken } : {}) } } : {}),
       log: {
         level: o.logLevel as LogLevel,

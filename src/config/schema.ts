@@ -228,6 +228,8 @@ export const configSchema = z
     drainTimeout: durationMs(0).default(30_000),
     keepAlive: durationMs(0).default(60_000),
     workers: z.union([z.number().int().min(1).max(256), z.literal('auto')]).default(1),
+    /** Who moves the bytes: the native addon when it was built (auto), always (native), or JavaScript. */
+    relay: z.enum(['auto', 'native', 'js']).default('auto'),
     log: z
       .object({
         level: z.enum(LOG_LEVELS).default('info'),

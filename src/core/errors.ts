@@ -18,7 +18,8 @@ export type LbErrorCode =
   | 'LB_ERR_RELOAD_UNAVAILABLE'
   | 'LB_ERR_WORKER'
   | 'LB_ERR_INTERNAL'
-  | 'LB_ERR_TLS_CONFIG';
+  | 'LB_ERR_TLS_CONFIG'
+  | 'LB_ERR_NATIVE_RELAY';
 
 export class LbError extends Error {
   readonly code: LbErrorCode;

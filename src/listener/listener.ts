@@ -2,6 +2,7 @@ import { createServer, type ListenOptions, type Server, type Socket } from 'node
 import { formatHostPort } from '../core/address.js';
 import { ListenError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
+import type { NativeRelay } from '../proxy/native-relay.js';
 import { Session, type SessionOwner } from '../proxy/session.js';
 import { Sweeper } from '../proxy/sweeper.js';
 import type { CloseReason, Refusal } from '../core/close-reason.js';
@@ -76,6 +77,8 @@ export class Listener implements SessionOwner {
     pipeline: ListenerPipeline,
     readonly observer: ListenerObserver,
     private readonly log: Logger,
+    /** The relay strategy for new sessions: the App's native relay, or undefined for JavaScript. */
+    private readonly relayFor: () => NativeRelay | undefined = () => undefined,
   ) {
     this.name = settings.name;
     this.#settings = settings;
@@ -84,6 +87,10 @@ export class Listener implements SessionOwner {
 
   get listenerName(): string {
     return this.name;
+  }
+
+  get nativeRelay(): NativeRelay | undefined {
+    return this.relayFor();
   }
 
   get settings(): ListenerSettings {

@@ -30,8 +30,8 @@ export function openBytes(listeners: Iterable<Pick<Listener, 'name' | 'sessions'
   const out: OpenBytes = { listeners: new Map(), pools: new Map(), targets: new Map() };
   for (const l of listeners)
     for (const s of l.sessions()) {
-      const rx = s.client.bytesRead;
-      const tx = s.client.bytesWritten;
+      const rx = s.bytesFromClient;
+      const tx = s.bytesToClient;
       const pool = s.ctx.pool.name;
       add(out.listeners, l.name, rx, tx);
       add(out.pools, pool, rx, tx);

@@ -5,6 +5,7 @@ import type { TargetId } from '../core/types.js';
 import type { ConnInfo } from '../listener/conn-info.js';
 import type { QueueTicket, Waiter } from '../pool/slot-queue.js';
 import type { Target } from '../pool/target.js';
+import type { NativeEnd, NativeRelay, NativeRelayed } from './native-relay.js';
 import { closeAfterFlush, passFailure, relay, type RelaySink } from './relay.js';
 import type { PoolContext, SessionObserver } from './session-types.js';
 import type { Sweepable } from './sweeper.js';
@@ -19,6 +20,8 @@ interface SessionSocket extends Socket {
 export interface SessionOwner {
   readonly listenerName: string;
   readonly observer: SessionObserver;
+  /** The native relay to try for new sessions (undefined: relay in JavaScript). */
+  readonly nativeRelay?: NativeRelay | undefined;
   onSessionClosed(s: Session): void;
 }
 
@@ -27,7 +30,7 @@ export interface SessionOwner {
  * ways with backpressure and half-close until both sides are done. Every outcome ends in a
  * CloseReason; nothing a peer does throws.
  */
-export class Session implements RelaySink, Sweepable {
+export class Session implements RelaySink, NativeRelayed, Sweepable {
   readonly clientIp: string;
   readonly startedAt = performance.now();
   #upstream: SessionSocket | undefined;
@@ -50,6 +53,11 @@ export class Session implements RelaySink, Sweepable {
   /** Idle timeout bookkeeping, checked by sweep(): client bytes read + written, and since when. */
   #seenBytes = -1;
   #idleSince = 0;
+  /** The native relay owns both sockets (handle), and the client bytes it moved. */
+  #native: NativeRelay | undefined;
+  #nativeHandle = 0;
+  #nativeIn = 0;
+  #nativeOut = 0;
 
   constructor(
     readonly client: Socket,
@@ -76,6 +84,7 @@ export class Session implements RelaySink, Sweepable {
   static #onClientClose(this: SessionSocket): void {
     const s = this[kSession]!;
     s.#clientClosed = true;
+    s.#releaseNative();
     s.#queued?.cancel();
     const up = s.#upstream;
     if (up && !s.#upstreamClosed) {
@@ -101,6 +110,7 @@ export class Session implements RelaySink, Sweepable {
   /** Ends the session at once (drain deadline, admin kill). */
   kill(reason: CloseReason): void {
     this.#reason ??= reason;
+    this.#releaseNative(); // before the descriptors close: the relay thread must let go first
     this.#upstream?.destroy();
     this.client.destroy();
   }
@@ -190,6 +200,7 @@ export class Session implements RelaySink, Sweepable {
     const s = this[kSession];
     if (!s) return;
     s.#upstreamClosed = true;
+    s.#releaseNative();
     // The backend is gone: flush what it sent, then close; the client can send nothing more.
     if (!s.#clientClosed) closeAfterFlush(s.client);
     s.#maybeFinish();
@@ -200,9 +211,48 @@ export class Session implements RelaySink, Sweepable {
     const head = this.head;
     this.head = undefined;
     // One write, header first: a backend reading a PROXY header must never see it split from data.
-    if (prelude && prelude.length > 0) up.write(head && head.length > 0 ? Buffer.concat([prelude, head]) : prelude);
-    else if (head && head.length > 0) up.write(head);
+    const parts = [prelude, head].filter((b): b is Buffer => b !== undefined && b.length > 0);
+    const first = parts.length > 1 ? Buffer.concat(parts) : parts[0];
+    const native = this.owner.nativeRelay;
+    const handle = native?.take(this.client, up, first, this);
+    if (handle !== undefined) {
+      this.#native = native;
+      this.#nativeHandle = handle;
+      return;
+    }
+    if (first) up.write(first);
     relay(this.client, up, this, this.clientEnded);
+  }
+
+  /** The native relay is done with both sockets: record how, then close them (RST already armed). */
+  onNativeEnd(end: NativeEnd): void {
+    this.#native = undefined;
+    this.#nativeIn = end.fromClient;
+    this.#nativeOut = end.toClient;
+    if (end.firstEnd) this.#firstEnd ??= end.firstEnd;
+    if (end.failed === 'client') this.#reason ??= end.reset ? 'client_reset' : 'client_error';
+    else if (end.failed === 'backend') this.#reason ??= end.reset ? 'backend_reset' : 'backend_error';
+    this.#upstream?.destroy();
+    this.client.destroy();
+  }
+
+  #releaseNative(): void {
+    const native = this.#native;
+    if (!native) return;
+    this.#native = undefined;
+    [this.#nativeIn, this.#nativeOut] = native.release(this.#nativeHandle);
+  }
+
+  /** Bytes read from the client so far (by Node and by the native relay). */
+  get bytesFromClient(): number {
+    const native = this.#native;
+    return this.client.bytesRead + (native ? native.counts(this.#nativeHandle)[0] : this.#nativeIn);
+  }
+
+  /** Bytes written to the client so far. */
+  get bytesToClient(): number {
+    const native = this.#native;
+    return this.client.bytesWritten + (native ? native.counts(this.#nativeHandle)[1] : this.#nativeOut);
   }
 
   /** Connect and idle deadlines, checked on the owner's coarse tick instead of a timer per socket. */
@@ -215,7 +265,11 @@ export class Session implements RelaySink, Sweepable {
     }
     if (idleTimeoutMs <= 0 || this.#connectMs === undefined || this.#finished) return;
     // Client-side bytes cover both directions: every relayed byte is read or written there.
-    const bytes = this.client.bytesRead + this.client.bytesWritten;
+    const native = this.#native;
+    const bytes =
+      this.client.bytesRead +
+      this.client.bytesWritten +
+      (native ? native.activity(this.#nativeHandle) : this.#nativeIn + this.#nativeOut);
     if (bytes !== this.#seenBytes) {
       this.#seenBytes = bytes;
       this.#idleSince = now;
@@ -226,8 +280,8 @@ export class Session implements RelaySink, Sweepable {
     if (this.#finished || !this.#clientClosed || !this.#upstreamClosed) return;
     this.#finished = true;
     const t = this.#target;
-    const fromClient = this.client.bytesRead;
-    const toClient = this.client.bytesWritten;
+    const fromClient = this.bytesFromClient;
+    const toClient = this.bytesToClient;
     if (t) this.ctx.pool.release(t, fromClient, toClient);
     const reason = this.#reason ?? (this.#firstEnd === 'backend' ? 'backend_close' : 'client_close');
     this.owner.observer.onSessionEnd({

@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// Builds the native relay (native/relay.cc -> native/build/relay.node) with the C++ compiler
+// directly: no node-gyp, so no download of Node's headers. Node-API headers come from the npm
+// package node-api-headers (or /usr/include/node). Run at install and before every build; it
+// rebuilds only when the source is newer than the addon.
+//
+// It never fails: without a compiler or headers it prints one line and exits 0, and the load
+// balancer relays in JavaScript (the `relay: auto` default). `--force` rebuilds anyway.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const src = join(root, 'native', 'relay.cc');
+const out = join(root, 'native', 'build', 'relay.node');
+const say = (msg) => console.log(`build-native: ${msg}`);
+
+function includeDir() {
+  try {
+    const dir = createRequire(import.meta.url)('node-api-headers').include_dir;
+    if (existsSync(join(dir, 'node_api.h'))) return dir;
+  } catch {
+    // not installed (production install without it): try the system headers
+  }
+  return existsSync('/usr/include/node/node_api.h') ? '/usr/include/node' : undefined;
+}
+
+function compiler() {
+  for (const cxx of [process.env.CXX, 'g++', 'c++', 'clang++'].filter(Boolean)) {
+    try {
+      execFileSync(cxx, ['--version'], { stdio: 'ignore' });
+      return cxx;
+    } catch {
+      // try the next one
+    }
+  }
+  return undefined;
+}
+
+function main() {
+  if (process.platform !== 'linux') return say(`skipped (${process.platform}: epoll is Linux-only); relay: js`);
+  if (!existsSync(src)) return say('skipped (no native/relay.cc)');
+  const force = process.argv.includes('--force');
+  if (!force && existsSync(out) && statSync(out).mtimeMs >= statSync(src).mtimeMs) return;
+  const inc = includeDir();
+  if (!inc) return say('skipped (no Node-API headers: npm package node-api-headers); relay: js');
+  const cxx = compiler();
+  if (!cxx) return say('skipped (no C++ compiler: apt-get install g++); relay: js');
+  mkdirSync(dirname(out), { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  const args = ['-std=c++17', '-O2', '-fPIC', '-shared', '-pthread', '-fvisibility=hidden', '-Wall', '-Wextra'];
+  args.push('-DNODE_GYP_MODULE_NAME=relay', '-I', inc, src, '-o', tmp);
+  try {
+    execFileSync(cxx, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    renameSync(tmp, out); // atomic: a running process never sees half a file
+    say(`built ${out.slice(root.length + 1)} with ${cxx}`);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    const first =
+      String(e.stderr ?? e.message)
+        .split('\n')
+        .find((l) => l.trim()) ?? 'unknown error';
+    say(`failed (${first.trim()}); relay: js`);
+  }
+}
+
+try {
+  main();
+} catch (e) {
+  say(`failed (${e instanceof Error ? e.message : String(e)}); relay: js`);
+}
