@@ -18,18 +18,22 @@ export interface ConnInfo {
     { readonly version: 1 | 2; readonly local: boolean; readonly tlvs?: ReadonlyMap<number, Buffer> } | undefined;
 }
 
-/** From an accepted socket, or the addresses of a connection the server dropped (its 'drop' event). */
+/**
+ * From an accepted socket, or the addresses of a connection the server dropped (its 'drop' event).
+ * `local`: the listener's own address when it is bound to one (no getsockname call then).
+ */
 export function connInfoOf(
   listener: string,
   sock: Partial<Pick<Socket, 'remoteAddress' | 'remotePort' | 'localAddress' | 'localPort'>>,
+  local?: { readonly ip: string; readonly port: number },
 ): ConnInfo {
   const peer = normalizeIp(sock.remoteAddress);
   return {
     listener,
     clientIp: peer,
     clientPort: sock.remotePort ?? 0,
-    localIp: normalizeIp(sock.localAddress),
-    localPort: sock.localPort ?? 0,
+    localIp: local ? local.ip : normalizeIp(sock.localAddress),
+    localPort: local ? local.port : (sock.localPort ?? 0),
     peerIp: peer,
   };
 }

@@ -9,6 +9,7 @@ import type { CloseReason, Refusal } from '../core/close-reason.js';
 import type { PoolContext, SessionObserver } from '../proxy/session-types.js';
 import { connInfoOf, type ConnInfo } from './conn-info.js';
 import { runInspectors, type Inspector } from './inspector.js';
+import { acceptedSocketOptions, fixedLocalAddress, setInheritedOptions } from './socket-options.js';
 
 export interface ListenerSettings {
   readonly name: string;
@@ -70,6 +71,10 @@ export class Listener implements SessionOwner {
   readonly #sweeper = new Sweeper(() => this.#sessions, SWEEP_MS);
   readonly #idleWaiters: (() => void)[] = [];
   #accepting = false;
+  /** The address every accepted socket has, when bound to one (see fixedLocalAddress). */
+  #local: { readonly ip: string; readonly port: number } | undefined;
+  /** Socket options could not be set once on the listening socket: set them on each accepted one. */
+  #perSocketOptions = false;
   totalConnections = 0;
 
   constructor(
@@ -124,12 +129,7 @@ export class Listener implements SessionOwner {
 
   async start(): Promise<void> {
     const s = this.#settings;
-    const server = createServer({
-      allowHalfOpen: true,
-      noDelay: true,
-      keepAlive: s.keepAliveMs > 0,
-      keepAliveInitialDelay: s.keepAliveMs,
-    });
+    const server = createServer({ allowHalfOpen: true, ...acceptedSocketOptions(s.keepAliveMs) });
     server.maxConnections = s.maxConnections ?? Infinity;
     server.on('connection', (sock: Socket) => this.#onConnection(sock));
     server.on('drop', (d) =>
@@ -160,6 +160,8 @@ export class Listener implements SessionOwner {
     server.on('error', (e: NodeJS.ErrnoException) =>
       this.log.error({ listener: this.name, err: e.code ?? e.message }, 'accept error'),
     );
+    this.#perSocketOptions = !setInheritedOptions(server, s.keepAliveMs);
+    this.#local = fixedLocalAddress(server);
     this.#server = server;
     this.#accepting = true;
   }
@@ -171,7 +173,11 @@ export class Listener implements SessionOwner {
     }
     this.totalConnections++;
     const p = this.#pipeline;
-    const info = connInfoOf(this.name, sock);
+    if (this.#perSocketOptions) {
+      sock.setNoDelay(true);
+      if (this.#settings.keepAliveMs > 0) sock.setKeepAlive(true, this.#settings.keepAliveMs);
+    }
+    const info = connInfoOf(this.name, sock, this.#local);
     this.observer.onAccepted?.(this.name, info);
     if (!this.#admit(p, sock, info, 'accept')) return;
     if (p.inspectors.length === 0 && !p.wrap) return this.#startSession(p, sock, info, undefined, false);

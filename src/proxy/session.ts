@@ -143,7 +143,6 @@ export class Session implements RelaySink, NativeRelayed, Sweepable {
     const { pool } = this.ctx;
     this.#queued = undefined;
     this.#attempts++;
-    (this.#tried ??= new Set()).add(target.id);
     this.#target = target;
     pool.acquire(target);
     const prelude = this.ctx.prelude?.(this.info, target);
@@ -172,6 +171,9 @@ export class Session implements RelaySink, NativeRelayed, Sweepable {
     this.#upstreamClosed = true;
     this.#upstream = undefined;
     this.#target = undefined;
+    // Only a failed target is skipped by the next attempt: a connection that got through on its
+    // first try never allocates the set.
+    (this.#tried ??= new Set()).add(target.id);
     pool.release(target, 0, 0);
     this.ctx.health.reportConnectFailure(target.id, detail);
     this.owner.observer.onConnectError(pool.name, target.id, reason, detail);
