@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { withDataPlaneFlags } from '../cli/node-flags.js';
 import type { Logger } from '../log/logger.js';
 import type { AcceptMode } from './accept-mode.js';
 import { LineRelay } from './line-relay.js';
@@ -21,6 +22,8 @@ export function clusterSpawn(log: Logger, mode: AcceptMode): Spawn {
     serialization: 'advanced',
     // Output through the primary, a whole line at a time (line-relay.ts says why).
     silent: true,
+    // Workers carry the connections: their V8 flags (a small young generation) come from here.
+    execArgv: withDataPlaneFlags(process.execArgv, process.env.NODE_OPTIONS),
   } as const;
   if (mode !== 'reuseport') cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], ...options });
   const stdout = new LineRelay(process.stdout);
