@@ -15,10 +15,11 @@ export type AcceptMode = 'none' | 'rr' | 'reuseport';
 const MODES: readonly AcceptMode[] = ['none', 'rr', 'reuseport'];
 
 /**
- * The mode chosen by measurement (docs/benchmarks.md, "Multi-core"): SCHED_NONE. RR held the
- * primary in the accept path and roughly halved new connections per second; SO_REUSEPORT needs a
- * newer Node (or a native addon on Node 20) and loses the connections queued on a worker's socket
- * when that worker dies or drains, for no throughput gain on the measured machine.
+ * The mode chosen by measurement (docs/benchmarks.md, "Multi-core"): SCHED_NONE. RR puts the
+ * primary in every accept, and cost about twice the CPU per new connection for 40-60% of the
+ * connections per second; SO_REUSEPORT was level with SCHED_NONE, but needs a newer Node (or a
+ * native addon on Node 20), fixed ports, and resets the connections queued on a worker's own
+ * socket when that worker dies or drains.
  */
 export const DEFAULT_ACCEPT_MODE: AcceptMode = 'none';
 
