@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { decodeProxyHeader } from '../../../../src/protocol/proxy-protocol/decode.js';
 import { encodeV1, encodeV2 } from '../../../../src/protocol/proxy-protocol/encode.js';
-import type { ProxyAddresses } from '../../../../src/protocol/proxy-protocol/types.js';
+import { TLV_TYPES, type ProxyAddresses } from '../../../../src/protocol/proxy-protocol/types.js';
 import { connectionAddresses } from '../../../../src/protocol/proxy-protocol/connection-addresses.js';
 
 const port = fc.integer({ min: 0, max: 65535 });
@@ -103,10 +103,13 @@ test('property: flipping a byte of the address block or TLVs of a CRC32C-protect
         const i = at % bad.length;
         bad[i] = bad[i]! ^ x;
         const r = decodeProxyHeader(bad);
-        // A flip in the fixed part can change the length or the command (need-more, LOCAL), and one
-        // in the CRC TLV's type byte turns it into another TLV (a limit of the spec); anywhere else
-        // in the address block or TLVs, the checksum must catch it.
-        if (i >= 16 && i !== bad.length - 7) assert.equal(r.status, 'invalid');
+        // A flip in the fixed part can change the length or the command (need-more, LOCAL). Two
+        // flips can hide the checksum itself, a limit of the spec (the CRC TLV is optional): one in
+        // its type byte turns it into another TLV, and one in an earlier TLV's length can make that
+        // TLV swallow it (seed 2137213839 found that one). Any header still carrying its checksum
+        // after a flip in the address block or TLVs must be refused.
+        const hidden = r.status === 'ok' && !r.header.tlvs.some((t) => t.type === TLV_TYPES.CRC32C);
+        if (i >= 16 && i !== bad.length - 7 && !hidden) assert.equal(r.status, 'invalid');
       },
     ),
   );
