@@ -12,6 +12,9 @@ export interface LoggerHandle {
   flushSync(): void;
 }
 
+/** How long flushSync() at exit keeps retrying a stdout that cannot take more. */
+const EXIT_FLUSH_LIMIT_MS = 2000;
+
 export function createLogger(opts: {
   level: LogLevel;
   format: LogFormat | undefined;
@@ -39,6 +42,10 @@ export function createLogger(opts: {
   return {
     log,
     flushSync: () => {
+      // At exit, a stdout nobody reads (a full pipe: EAGAIN) must not hold the process forever:
+      // sonic-boom retries EAGAIN without end by default, in a loop no signal handler can break.
+      const giveUpAt = Date.now() + EXIT_FLUSH_LIMIT_MS;
+      (dest as unknown as { retryEAGAIN: () => boolean }).retryEAGAIN = () => Date.now() < giveUpAt;
       try {
         dest.flushSync();
       } catch {
