@@ -10,6 +10,8 @@ import { AccessLog, fanout } from '../log/access-log.js';
 import { createLogger, type LoggerHandle } from '../log/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { startSampleServers, type SampleServers } from '../servers/sample-servers.js';
+import { NO_DIFF } from '../config/diff.js';
+import { diffLines } from '../config/diff-text.js';
 import { Reloader, type LoadOutcome } from '../control/reloader.js';
 import { ConfigWatcher } from '../control/config-watcher.js';
 import { acceptModeFrom } from '../cluster/accept-mode.js';
@@ -101,6 +103,9 @@ export async function runBalancer(
         log.warn(`workers: the new count takes effect at the next start; ${workers} running until then`);
       const summary = await app.apply(next);
       log.level = next.log.level;
+      // Settings of the process itself (admin API, log format…) stay as started: say so, or the operator waits for them.
+      const restartOnly = summary.diff.settings.filter((c) => c.restart && c.key !== 'workers'); // workers: warned above
+      for (const line of diffLines({ ...NO_DIFF, settings: restartOnly })) log.warn(`reload: ${line}`);
       return summary;
     },
     log,

@@ -13,7 +13,7 @@ const messages = (lb: RunningCli): string[] => lb.logs().map((l) => String(l.msg
 test('an invalid reload (bad YAML, schema error, semantic error) keeps the old config serving, logs and reports file:line:col, counts the failures', async () => {
   const [a, b] = await Promise.all([namedEcho('A'), namedEcho('B')]);
   const files = configDir();
-  const valid = (target: string): string =>
+  const valid = (target: string, adminPort = 0): string =>
     [
       'listeners:',
       '  main: { bind: 127.0.0.1:0, pool: web }',
@@ -22,7 +22,7 @@ test('an invalid reload (bad YAML, schema error, semantic error) keeps the old c
       `    targets: ["${target}"]`,
       '    healthCheck: { type: none }',
       'admin:',
-      '  bind: 127.0.0.1:0',
+      `  bind: 127.0.0.1:${adminPort}`,
     ].join('\n');
   const file = files.write('lb.yaml', valid(a.address));
   const lb = await startCli(['--config', file, '--log-format', 'json', '--no-access-log']);
@@ -74,8 +74,8 @@ test('an invalid reload (bad YAML, schema error, semantic error) keeps the old c
     assert.equal(series(metrics, 'lb_config_reloads_total{source="api",result="failure"}'), 2);
     assert.equal(series(metrics, 'lb_config_last_reload_successful'), 0);
 
-    // fixed: the next reload applies it
-    files.write('lb.yaml', valid(b.address));
+    // fixed: the next reload applies it (all but the admin address, which it says stays as started)
+    files.write('lb.yaml', valid(b.address, 1));
     r = await api('/api/reload', 'POST');
     assert.equal(r.status, 200, r.text);
     assert.equal(await whoServes(lb.port), 'B');
@@ -83,6 +83,8 @@ test('an invalid reload (bad YAML, schema error, semantic error) keeps the old c
     assert.equal(status.config.version, 2);
     metrics = (await api('/metrics')).text;
     assert.equal(series(metrics, 'lb_config_last_reload_successful'), 1);
+    const warning = 'reload: ~ admin.bind: 127.0.0.1:0 → 127.0.0.1:1 (takes effect at the next start)';
+    await eventually(() => messages(lb).includes(warning), 5000, 'the warning that the admin address stays');
   } finally {
     assert.equal(await lb.stop(), 0);
     files.remove();
