@@ -38,19 +38,36 @@ export function createLogger(opts: {
   // flushSync() writes out the rest at exit.
   const dest = pino.destination({ dest: fd, sync: false, minLength: 4096 });
   setInterval(() => dest.flush(), 200).unref();
+  boundSyncFlush(dest);
   const log = pino({ level: opts.level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, dest);
   return {
     log,
     flushSync: () => {
-      // At exit, a stdout nobody reads (a full pipe: EAGAIN) must not hold the process forever:
-      // sonic-boom retries EAGAIN without end by default, in a loop no signal handler can break.
-      const giveUpAt = Date.now() + EXIT_FLUSH_LIMIT_MS;
-      (dest as unknown as { retryEAGAIN: () => boolean }).retryEAGAIN = () => Date.now() < giveUpAt;
       try {
         dest.flushSync();
       } catch {
-        // nothing was pending, or the pipe is gone: nothing more can be done at exit
+        // nothing was pending, or the pipe is gone or stuck: nothing more can be done at exit
       }
     },
+  };
+}
+
+/**
+ * Every synchronous flush (ours at exit, and pino's own on 'exit') gives up on a stdout that takes
+ * nothing for EXIT_FLUSH_LIMIT_MS: sonic-boom retries EAGAIN without end by default, in a loop no
+ * signal handler can break (an orphaned cluster worker whose primary had died was found stuck so).
+ */
+function boundSyncFlush(dest: pino.DestinationStream & { flushSync(): void }): void {
+  const d = dest as typeof dest & { retryEAGAIN: () => boolean };
+  const flushSync = d.flushSync.bind(d);
+  const retryAsync = d.retryEAGAIN;
+  d.flushSync = () => {
+    const giveUpAt = Date.now() + EXIT_FLUSH_LIMIT_MS;
+    d.retryEAGAIN = () => Date.now() < giveUpAt;
+    try {
+      flushSync();
+    } finally {
+      d.retryEAGAIN = retryAsync;
+    }
   };
 }
