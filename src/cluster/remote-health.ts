@@ -16,10 +16,15 @@ export interface PassiveReport {
  */
 export class RemoteHealth implements HealthControl {
   readonly #failing = new Set<TargetId>();
+  /** When a success on a DOWN target was last reported (at most one a second each). */
+  readonly #downReported = new Map<TargetId, number>();
 
   constructor(
     private readonly pool: string,
     private readonly report: (r: PassiveReport) => void,
+    /** Whether this worker's view has the target DOWN (a last-resort connection reached it). */
+    private readonly isDown: (target: TargetId) => boolean = () => false,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   reportConnectFailure(target: TargetId, detail: string): void {
@@ -28,7 +33,13 @@ export class RemoteHealth implements HealthControl {
   }
 
   reportConnectSuccess(target: TargetId): void {
-    if (this.#failing.delete(target)) this.report({ pool: this.pool, target, ok: true, detail: 'connected' });
+    if (this.#failing.delete(target)) return this.report({ pool: this.pool, target, ok: true, detail: 'connected' });
+    if (!this.isDown(target)) return;
+    // A DOWN target took a connection: the primary pulls its next check forward (once is enough).
+    const now = this.now();
+    if (now - (this.#downReported.get(target) ?? -Infinity) < 1000) return;
+    this.#downReported.set(target, now);
+    this.report({ pool: this.pool, target, ok: true, detail: 'connected' });
   }
 
   track(): void {
@@ -37,6 +48,7 @@ export class RemoteHealth implements HealthControl {
 
   untrack(target: TargetId): void {
     this.#failing.delete(target);
+    this.#downReported.delete(target);
   }
 
   reconfigure(): void {

@@ -93,7 +93,12 @@ export class ClusterWorker {
       clock: systemClock(),
       random,
       observer: fanout(metrics ? [access, metrics.observer] : [access]),
-      health: (pool) => new RemoteHealth(pool, (r) => this.#send({ type: 'passive', ...r })),
+      health: (pool) =>
+        new RemoteHealth(
+          pool,
+          (r) => this.#send({ type: 'passive', ...r }),
+          (id) => this.#app?.pools().get(pool)?.pool.get(id)?.health === 'unhealthy',
+        ),
       reusePort: this.reusePort,
     });
     this.#app = app;

@@ -70,6 +70,10 @@ export const healthCheckSchema = z
   .object({
     type: z.enum(['tcp', 'http', 'send-expect', 'none']).default('tcp'),
     interval: durationMs(1).default(2000),
+    /** HAProxy's fastinter: in transition, and for a target marked DOWN by traffic. Default min(interval, 250ms). */
+    fastInterval: durationMs(1).optional(),
+    /** HAProxy's downinter: while DOWN by checks. Default: interval. */
+    downInterval: durationMs(1).optional(),
     timeout: durationMs(1).default(1000),
     rise: z.number().int().min(1).max(100).default(2),
     fall: z.number().int().min(1).max(100).default(3),

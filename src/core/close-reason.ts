@@ -12,6 +12,7 @@ export const CLOSE_REASONS = [
   'connect_failed',
   'connect_timeout',
   'no_healthy_target',
+  'panic', // no target was eligible, and the DOWN ones tried as a last resort failed too
   'no_route',
   'max_connections',
   'denied',

@@ -3,7 +3,7 @@ import type { HealthState, TargetId, TargetSpec } from '../core/types.js';
 import { initialHealth, markedDown, nextHealth, type HealthCounter } from './hysteresis.js';
 import type { HealthControl } from './health-control.js';
 import type { Probe, ProbeResult } from './probe.js';
-import { firstCheckDelay, nextCheckDelay } from './schedule.js';
+import { checkInterval, firstCheckDelay, nextCheckDelay } from './schedule.js';
 
 export interface HealthSettings {
   /** 0 disables active checks (passive marks then expire after `passiveDownMs`). */
@@ -13,6 +13,14 @@ export interface HealthSettings {
   readonly fall: number;
   readonly jitter: number;
   readonly passiveDownMs: number;
+  /**
+   * Interval while a target is in transition (UP with failed checks, DOWN with successful ones)
+   * and while a target marked DOWN by traffic is probed until it rises: HAProxy's `fastinter`.
+   * Default: intervalMs.
+   */
+  readonly fastIntervalMs?: number;
+  /** Interval while a target is DOWN by its checks: HAProxy's `downinter`. Default: intervalMs. */
+  readonly downIntervalMs?: number;
 }
 
 export interface HealthTransition {
@@ -33,6 +41,10 @@ interface Tracked {
   timer: TimerHandle | undefined;
   inFlight: AbortController | undefined;
   running: Promise<void> | undefined;
+  /** Marked DOWN by traffic (or reached by traffic while DOWN): probed at the fast interval until UP. */
+  fast: boolean;
+  /** When the pending check is due (clock time), to pull it forward without a storm of timers. */
+  dueAt: number;
 }
 
 /** Active and passive health for one pool's targets, on an injected clock. */
@@ -78,7 +90,15 @@ export class HealthChecker implements HealthControl {
       existing.spec = spec;
       return;
     }
-    const t: Tracked = { spec, counter: initialHealth, timer: undefined, inFlight: undefined, running: undefined };
+    const t: Tracked = {
+      spec,
+      counter: initialHealth,
+      timer: undefined,
+      inFlight: undefined,
+      running: undefined,
+      fast: false,
+      dueAt: 0,
+    };
     this.#tracked.set(spec.id, t);
     if (this.#settings.intervalMs > 0 && !this.#stopped)
       this.#schedule(t, firstCheckDelay(this.#settings.intervalMs, this.deps.random));
@@ -100,7 +120,20 @@ export class HealthChecker implements HealthControl {
     t.counter = { ...t.counter, successes: 0, failures };
     if (failures < this.#settings.fall) return;
     this.#transition(t, markedDown(t.counter), `after ${failures} failed connections: ${detail}`);
-    if (this.#settings.intervalMs === 0) this.#retryLater(t);
+    if (this.#settings.intervalMs === 0) return this.#retryLater(t);
+    // Traffic can mark a target down in milliseconds (a restart): probe it at once and then at the
+    // fast interval, so that a backend that is back rises in well under a second.
+    t.fast = true;
+    this.#checkSoon(t);
+  }
+
+  /** Pulls the next active check of `t` forward to now (one check at a time, no timer storm). */
+  #checkSoon(t: Tracked): void {
+    if (this.#stopped || t.running || this.#settings.intervalMs === 0) return;
+    const now = this.deps.clock.now();
+    if (t.timer && t.dueAt <= now) return; // already due
+    if (t.timer) this.deps.clock.clearTimeout(t.timer);
+    this.#schedule(t, 0);
   }
 
   // No active checks to bring a DOWN target back: retry it after a while, as nginx's fail_timeout does.
@@ -111,9 +144,19 @@ export class HealthChecker implements HealthControl {
     }, this.#settings.passiveDownMs);
   }
 
+  /**
+   * Passive success. On a DOWN target (reached by a last-resort connection) it does not count as a
+   * check, since the active check may ask more than a connect, but it pulls the next check forward.
+   */
   reportConnectSuccess(id: TargetId): void {
     const t = this.#tracked.get(id);
-    if (t && t.counter.state !== 'unhealthy' && t.counter.failures > 0) t.counter = { ...t.counter, failures: 0 };
+    if (!t) return;
+    if (t.counter.state === 'unhealthy') {
+      if (!t.fast) {
+        t.fast = true;
+        this.#checkSoon(t);
+      }
+    } else if (t.counter.failures > 0) t.counter = { ...t.counter, failures: 0 };
   }
 
   state(id: TargetId): HealthState | undefined {
@@ -133,6 +176,7 @@ export class HealthChecker implements HealthControl {
   }
 
   #schedule(t: Tracked, delay: number): void {
+    t.dueAt = this.deps.clock.now() + delay;
     t.timer = this.deps.clock.setTimeout(() => {
       t.timer = undefined;
       t.running = this.#check(t).finally(() => {
@@ -162,7 +206,8 @@ export class HealthChecker implements HealthControl {
       ? `after ${next.successes} successful check${next.successes === 1 ? '' : 's'}`
       : `after ${next.failures} failed check${next.failures === 1 ? '' : 's'}: ${result.detail}`;
     this.#transition(t, next, cause);
-    if (s.intervalMs > 0) this.#schedule(t, nextCheckDelay(s.intervalMs, s.jitter, this.deps.random));
+    if (next.state === 'healthy') t.fast = false;
+    if (s.intervalMs > 0) this.#schedule(t, nextCheckDelay(checkInterval(s, next, t.fast), s.jitter, this.deps.random));
   }
 
   #transition(t: Tracked, next: HealthCounter, cause: string): void {

@@ -6,6 +6,7 @@ import type { Logger } from './logger.js';
 
 const UPSTREAM_FAILURES: ReadonlySet<CloseReason> = new Set([
   'no_healthy_target',
+  'panic',
   'connect_failed',
   'connect_timeout',
   'queue_timeout',
@@ -34,6 +35,14 @@ export class AccessLog implements ListenerObserver {
     // counted by metrics only
   }
 
+  onPanic(pool: string, target: string, episodeStart: boolean): void {
+    if (episodeStart)
+      this.log.warn(
+        { pool, target },
+        `pool ${pool} has no eligible target: trying DOWN targets as a last resort (panic), first ${target}`,
+      );
+  }
+
   onRejected(listener: string, reason: CloseReason, info?: ConnInfo, detail?: string): void {
     if (!this.enabled) return;
     // Refusals by policy are expected under load or a scan: info, so they cannot flood warnings.
@@ -51,6 +60,7 @@ export function fanout(observers: readonly ListenerObserver[]): ListenerObserver
     onSessionEnd: (e) => observers.forEach((o) => o.onSessionEnd(e)),
     onConnectError: (p, t, r, d) => observers.forEach((o) => o.onConnectError(p, t, r, d)),
     onConnected: (p, t, ms) => observers.forEach((o) => o.onConnected(p, t, ms)),
+    onPanic: (p, t, e) => observers.forEach((o) => o.onPanic?.(p, t, e)),
     onRejected: (l, r, i, d) => observers.forEach((o) => o.onRejected(l, r, i, d)),
   };
 }

@@ -43,6 +43,11 @@ export function createCatalog(registry: Registry) {
       'pool',
       'reason',
     ]),
+    poolPanic: counter(
+      'lb_pool_panic_total',
+      'Connections sent to a DOWN target as the last resort, because no target of the pool was eligible.',
+      ['pool'],
+    ),
     poolConnectDuration: histogram('lb_pool_connect_duration_seconds', 'Time to connect to a target.', ['pool']),
     poolEligibleTargets: gauge(
       'lb_pool_eligible_targets',

@@ -21,6 +21,7 @@ export function trafficObserver(c: Catalog, bytes: ByteCounters): ListenerObserv
       c.poolConnectErrors.inc({ pool, reason });
       c.targetConnectErrors.inc({ pool, target, reason });
     },
+    onPanic: (pool) => c.poolPanic.inc({ pool }),
     onSessionEnd: (e) => {
       c.listenerClosed.inc({ listener: e.listener, pool: e.pool, reason: e.reason });
       bytes.listener.addClosed({ listener: e.listener }, e.bytesFromClient, e.bytesToClient);

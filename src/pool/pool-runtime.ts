@@ -29,6 +29,9 @@ export const queueSettings = (p: PoolConfig): QueueSettings => ({
   timeoutMs: p.queueTimeout ?? p.connectTimeout,
 });
 
+/** A target restarted after traffic marked it DOWN rises in about rise x 250 ms. */
+const DEFAULT_FAST_INTERVAL_MS = 250;
+
 export const healthSettings = (p: PoolConfig): HealthSettings => ({
   intervalMs: p.healthCheck.type === 'none' ? 0 : p.healthCheck.interval,
   timeoutMs: p.healthCheck.timeout,
@@ -36,6 +39,8 @@ export const healthSettings = (p: PoolConfig): HealthSettings => ({
   fall: p.healthCheck.fall,
   jitter: p.healthCheck.jitter,
   passiveDownMs: p.passiveFailTimeout,
+  fastIntervalMs: p.healthCheck.fastInterval ?? Math.min(p.healthCheck.interval, DEFAULT_FAST_INTERVAL_MS),
+  downIntervalMs: p.healthCheck.downInterval ?? p.healthCheck.interval,
 });
 
 const upstreamSettings = (p: PoolConfig): UpstreamSettings => ({

@@ -24,6 +24,8 @@ export class Pool {
   /** The targets the balancer chooses from; `#capped` when one of them has a maxConnections. */
   #eligible: readonly Target[] = [];
   #capped = false;
+  /** Connections have been sent to DOWN targets since the pool last had an eligible one. */
+  #panicking = false;
   /** Connections waiting for a slot while every target is full. */
   readonly queue: SlotQueue;
 
@@ -122,6 +124,29 @@ export class Pool {
   }
 
   /**
+   * The last resort when select() finds nothing: a target that is DOWN but otherwise usable, the
+   * least recently failed first. Health checks can be wrong for a while (three failed connects from
+   * traffic mark a restarting backend DOWN in milliseconds, and it rises only after `rise` checks),
+   * so a pool with nothing eligible tries its DOWN targets rather than refuse every client, as
+   * nginx does when all servers are unavailable and as Envoy's panic threshold does.
+   */
+  selectDown(exclude?: ReadonlySet<TargetId>): Target | undefined {
+    let best: Target | undefined;
+    for (const t of this.#targets.values()) {
+      if (t.health !== 'unhealthy' || !t.usable || isFull(t) || exclude?.has(t.id)) continue;
+      if (!best || t.lastFailureAt < best.lastFailureAt) best = t;
+    }
+    return best;
+  }
+
+  /** Records a last-resort pick; true when it starts an episode (logged once, counted always). */
+  notePanic(): boolean {
+    const first = !this.#panicking;
+    this.#panicking = true;
+    return first;
+  }
+
+  /**
    * select() found no target for this client: when an eligible target it may use is only full,
    * the connection waits in the queue for a slot (HAProxy's maxconn/maxqueue). Returns its ticket,
    * 'queue_full', or undefined when waiting cannot help (nothing eligible, or all tried).
@@ -161,6 +186,7 @@ export class Pool {
     this.#usingBackups = primaries.length === 0;
     this.#eligible = primaries.length > 0 ? primaries : all.filter((t) => t.spec.backup && t.eligible);
     this.#capped = this.#eligible.some((t) => t.spec.maxConnections !== undefined);
+    if (this.#eligible.length > 0) this.#panicking = false;
     this.#balancer.rebuild(this.#eligible);
     this.#dispatchQueued(); // a target came back, or got more room
   }

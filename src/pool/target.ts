@@ -22,6 +22,8 @@ export class Target implements Candidate {
   bytesToClient = 0;
   lastCheck: CheckRecord | undefined;
   lastChange: { at: number; cause: string } | undefined;
+  /** When traffic last failed to connect to it (performance.now()); orders last-resort picks. */
+  lastFailureAt = 0;
 
   constructor(spec: TargetSpec) {
     this.spec = spec;
@@ -40,6 +42,11 @@ export class Target implements Candidate {
   }
 
   get eligible(): boolean {
-    return !this.removed && this.admin === 'ready' && this.health !== 'unhealthy' && this.spec.weight > 0;
+    return this.usable && this.health !== 'unhealthy';
+  }
+
+  /** Eligible but for its health: what a pool in panic may still try. */
+  get usable(): boolean {
+    return !this.removed && this.admin === 'ready' && this.spec.weight > 0;
   }
 }

@@ -42,4 +42,6 @@ export interface SessionObserver {
   onConnectError(pool: string, target: string, reason: 'connect_failed' | 'connect_timeout', detail: string): void;
   onConnected(pool: string, target: string, connectMs: number): void;
   onSessionEnd(end: SessionEnd): void;
+  /** No target was eligible and a DOWN one is tried as the last resort; `episodeStart` once per episode. */
+  onPanic?(pool: string, target: string, episodeStart: boolean): void;
 }

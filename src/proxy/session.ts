@@ -39,6 +39,8 @@ export class Session implements RelaySink, NativeRelayed, Sweepable {
   /** What the relay writes upstream before the client's bytes (a PROXY header), if the dialer did not. */
   #prelude: Buffer | undefined;
   #attempts = 0;
+  /** A DOWN target was tried as the last resort. */
+  #panic = false;
   #connectMs: number | undefined;
   #reason: CloseReason | undefined;
   #firstEnd: 'client' | 'backend' | undefined;
@@ -124,7 +126,14 @@ export class Session implements RelaySink, NativeRelayed, Sweepable {
     // Every target it may use is full: wait for a slot (the client stays unread meanwhile).
     const queued = canTry ? pool.enqueue(this.#waiter(), this.#tried) : undefined;
     if (typeof queued === 'object') return void (this.#queued = queued);
-    this.#reason = queued ?? failReason;
+    // Nothing eligible is left to try: a DOWN target is the last resort before refusing (panic).
+    const down = canTry && queued === undefined ? pool.selectDown(this.#tried) : undefined;
+    if (down) {
+      this.#panic = true;
+      this.owner.observer.onPanic?.(pool.name, down.id, pool.notePanic());
+      return this.#dial(down);
+    }
+    this.#reason = queued ?? (this.#panic ? 'panic' : failReason);
     this.client.destroy();
   }
 
@@ -174,6 +183,7 @@ export class Session implements RelaySink, NativeRelayed, Sweepable {
     // Only a failed target is skipped by the next attempt: a connection that got through on its
     // first try never allocates the set.
     (this.#tried ??= new Set()).add(target.id);
+    target.lastFailureAt = performance.now();
     pool.release(target, 0, 0);
     this.ctx.health.reportConnectFailure(target.id, detail);
     this.owner.observer.onConnectError(pool.name, target.id, reason, detail);

@@ -129,3 +129,58 @@ test('untrack stops checking a target', async () => {
   await hc.stop();
   assert.equal(clock.pending, 0);
 });
+
+test('a target marked DOWN by traffic is probed at once, then at the fast interval until it rises', async () => {
+  // checks: first (ok), the immediate one after the passive mark (refused: still restarting), then ok, ok
+  const { hc, tick, checks, transitions } = setup(new Map([['a', [true, false, true, true]]]), {
+    ...settings,
+    intervalMs: 2000,
+    fastIntervalMs: 100,
+    fall: 3,
+    rise: 2,
+  });
+  hc.track(spec('a'));
+  await tick(0);
+  assert.deepEqual(checks, ['a:ok']);
+  for (let i = 0; i < 3; i++) hc.reportConnectFailure('a', 'connect ECONNREFUSED');
+  assert.equal(hc.state('a'), 'unhealthy');
+  await tick(0);
+  assert.deepEqual(checks, ['a:ok', 'a:fail'], 'probed at once, not after the 2 s interval');
+  await tick(99);
+  assert.equal(checks.length, 2);
+  await tick(1);
+  assert.equal(checks.length, 3);
+  await tick(100);
+  assert.equal(hc.state('a'), 'healthy', 'up after rise x fast interval');
+  assert.equal(transitions.at(-1)!.cause, 'after 2 successful checks');
+  // healthy again: back to the normal interval
+  await tick(1999);
+  assert.equal(checks.length, 4);
+  await tick(1);
+  assert.equal(checks.length, 5);
+  await hc.stop();
+});
+
+test('a connection that reaches a DOWN target pulls its next check forward, once', async () => {
+  const { hc, tick, checks } = setup(new Map([['a', [false, true, true]]]), {
+    ...settings,
+    intervalMs: 5000,
+    downIntervalMs: 5000,
+    fastIntervalMs: 50,
+    fall: 1,
+    rise: 2,
+  });
+  hc.track(spec('a'));
+  await tick(0);
+  assert.equal(hc.state('a'), 'unhealthy');
+  await tick(1000);
+  assert.equal(checks.length, 1, 'DOWN by checks: the down interval');
+  hc.reportConnectSuccess('a');
+  hc.reportConnectSuccess('a'); // a burst of last-resort connections schedules one check
+  await tick(0);
+  assert.deepEqual(checks, ['a:fail', 'a:ok']);
+  assert.equal(hc.state('a'), 'unhealthy', 'a connect is not a check: rise still applies');
+  await tick(50);
+  assert.equal(hc.state('a'), 'healthy');
+  await hc.stop();
+});

@@ -66,3 +66,32 @@ test('pool: a removed target with open connections drains, then disappears', () 
   assert.deepEqual(p.retired(), []);
   assert.equal(t2.bytesFromClient, 10);
 });
+
+test('pool: with nothing eligible, selectDown offers a DOWN target, the least recently failed first', () => {
+  const p = new Pool('web', new RoundRobinBalancer(), [spec('h:1'), spec('h:2'), spec('h:3'), spec('h:4')]);
+  assert.equal(p.selectDown(), undefined, 'nothing is DOWN');
+  for (const id of ['h:1', 'h:2', 'h:3', 'h:4']) p.setHealth(id, 'unhealthy', 'test', 0);
+  p.get('h:1')!.lastFailureAt = 30;
+  p.get('h:2')!.lastFailureAt = 10;
+  p.get('h:3')!.lastFailureAt = 5;
+  p.get('h:4')!.lastFailureAt = 1;
+  p.setAdminState('h:4', 'maint'); // maintenance is the operator's word: never a last resort
+  p.setAdminState('h:3', 'drain');
+  assert.equal(p.select({ clientIp: 'x' }), undefined);
+  assert.equal(p.selectDown()?.id, 'h:2');
+  assert.equal(p.selectDown(new Set(['h:2']))?.id, 'h:1', 'a target already tried is skipped');
+  assert.equal(p.selectDown(new Set(['h:1', 'h:2'])), undefined);
+  p.setTargets([spec('h:1'), spec('h:3'), spec('h:4')]);
+  assert.equal(p.selectDown()?.id, 'h:1', 'a removed target is never picked');
+});
+
+test('pool: a panic episode starts once and ends when a target is eligible again', () => {
+  const p = new Pool('web', new RoundRobinBalancer(), [spec('h:1'), spec('h:2')]);
+  p.setHealth('h:1', 'unhealthy', 'test', 0);
+  p.setHealth('h:2', 'unhealthy', 'test', 0);
+  assert.equal(p.notePanic(), true);
+  assert.equal(p.notePanic(), false);
+  p.setHealth('h:2', 'healthy', 'test', 1);
+  p.setHealth('h:2', 'unhealthy', 'test', 2);
+  assert.equal(p.notePanic(), true, 'a new episode after the pool had an eligible target');
+});
