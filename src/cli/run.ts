@@ -21,6 +21,7 @@ import { clusterSpawn } from '../cluster/cluster-spawn.js';
 import { resolveWorkers } from '../cluster/worker-count.js';
 import type { Engine } from '../runtime.js';
 import { configFromCli, type CliOptions } from './options.js';
+import { systemdNotifier, type Notifier } from '../supervisor/sd-notify.js';
 
 // CLI flags that produced a config path, so that a cross-check names the flag the user typed.
 const CLI_NAMES: Record<string, string> = {
@@ -96,8 +97,13 @@ export async function runBalancer(
         })
       : undefined;
   const app: Engine = cluster ?? new App(appDeps);
+  const notifier = systemdNotifier(process.env, log);
+  const load = info.load ?? (() => Promise.resolve({ ok: true, config }));
   const reloader = new Reloader({
-    load: info.load ?? (() => Promise.resolve({ ok: true, config })),
+    load: () => {
+      notifier.notify('RELOADING');
+      return load();
+    },
     apply: async (next) => {
       if (resolveWorkers(next.workers) !== workers)
         log.warn(`workers: the new count takes effect at the next start; ${workers} running until then`);
@@ -110,7 +116,10 @@ export async function runBalancer(
     },
     log,
     clock,
-    onResult: (r) => metrics?.recordReload(r),
+    onResult: (r) => {
+      metrics?.recordReload(r);
+      notifier.notify('READY', r.ok ? `config version ${r.version}` : 'reload failed; the previous config serves');
+    },
   });
   let admin: AdminServer | undefined;
   try {
@@ -133,7 +142,7 @@ export async function runBalancer(
       : undefined;
   await watcher?.start();
   // Handlers first: a supervisor may signal as soon as it reads the banner.
-  installSignals(app, logger, reloader, samples, admin, watcher);
+  installSignals(app, logger, reloader, notifier, samples, admin, watcher);
   // One write: a reader (tests, scripts) that sees the first line sees the whole banner.
   const banner = [...app.listeners().values()].map((l) => `Server is listening on port ${l.port}\n`);
   if (admin) banner.push(`Admin API listening on ${admin.url}\n`);
@@ -146,12 +155,14 @@ export async function runBalancer(
     );
   else banner.push(`Forwarding to ${targets.join(', ')}\n`);
   process.stdout.write(banner.join(''));
+  notifier.notify('READY');
 }
 
 function installSignals(
   app: Engine,
   logger: LoggerHandle,
   reloader: Reloader,
+  notifier: Notifier,
   samples: SampleServers | undefined,
   admin: AdminServer | undefined,
   watcher?: ConfigWatcher,
@@ -165,6 +176,7 @@ function installSignals(
       process.exit(1);
     }
     stopping = true;
+    notifier.notify('STOPPING');
     void watcher?.stop(); // no reload while draining
     const drainMs = app.config?.drainTimeout ?? 0;
     log.info(`${sig} received: draining connections for up to ${drainMs}ms`);
@@ -172,6 +184,7 @@ function installSignals(
       .shutdown(drainMs)
       .then(() => samples?.stop())
       .then(() => admin?.stop()) // after the drain, so that it can be watched
+      .then(() => notifier.settled())
       .then(() => {
         log.info('stopped');
         logger.flushSync(); // an asynchronous flush could lose the last lines at exit
