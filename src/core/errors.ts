@@ -19,7 +19,8 @@ export type LbErrorCode =
   | 'LB_ERR_WORKER'
   | 'LB_ERR_INTERNAL'
   | 'LB_ERR_TLS_CONFIG'
-  | 'LB_ERR_NATIVE_RELAY';
+  | 'LB_ERR_NATIVE_RELAY'
+  | 'LB_ERR_DISCOVERY';
 
 export class LbError extends Error {
   readonly code: LbErrorCode;
