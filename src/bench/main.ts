@@ -5,7 +5,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseOptions, USAGE } from './options.js';
 import { openFileLimits } from './proc-stats.js';
-import { ProcessSet } from './procs.js';
+import { ProcessSet, stopAllOnSignals } from './procs.js';
 import { renderReport, writeJson } from './report.js';
 import { runBench } from './run-bench.js';
 
@@ -49,17 +49,7 @@ async function main(): Promise<number> {
     }
   }
   const procs = new ProcessSet();
-  const abort = (sig: NodeJS.Signals): void => {
-    process.stderr.write(`\nbench: ${sig}: stopping everything it started\n`);
-    void procs.stopAll().finally(() => process.exit(130));
-    setTimeout(() => {
-      procs.killAllNow();
-      process.exit(130);
-    }, 5000).unref();
-  };
-  process.once('SIGINT', abort);
-  process.once('SIGTERM', abort);
-  process.once('exit', () => procs.killAllNow());
+  stopAllOnSignals(procs, (line) => process.stderr.write(`\nbench: ${line}\n`));
   try {
     const report = await runBench({
       opts,

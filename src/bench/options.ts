@@ -59,7 +59,8 @@ const int = (name: string, v: string | undefined, dflt: number, min: number): nu
   return Number(v);
 };
 
-const list = (name: string, v: string | undefined, known: readonly string[]): readonly string[] => {
+/** A comma-separated `v` checked against `known` (all of them when `v` is absent). */
+export const list = (name: string, v: string | undefined, known: readonly string[]): readonly string[] => {
   if (v === undefined) return known;
   const items = v.split(',').filter(Boolean);
   const bad = items.find((i) => !known.includes(i));

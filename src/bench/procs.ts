@@ -103,6 +103,24 @@ export class ProcessSet {
   }
 }
 
+/**
+ * On SIGINT/SIGTERM, stop every process of `procs` (SIGKILL after 5 s) and exit 130; on any exit,
+ * kill what is left. For the command-line tools (bench, chaos) that own a ProcessSet.
+ */
+export function stopAllOnSignals(procs: ProcessSet, log: (line: string) => void): void {
+  const abort = (sig: NodeJS.Signals): void => {
+    log(`${sig}: stopping everything it started`);
+    void procs.stopAll().finally(() => process.exit(130));
+    setTimeout(() => {
+      procs.killAllNow();
+      process.exit(130);
+    }, 5000).unref();
+  };
+  process.once('SIGINT', abort);
+  process.once('SIGTERM', abort);
+  process.once('exit', () => procs.killAllNow());
+}
+
 function signalGroup(pid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(-pid, sig);

@@ -1,0 +1,68 @@
+// A reload storm: reloads that change weights and targets (SIGHUP for ours, SIGUSR2 to HAProxy's
+// master), one after the other, under long echo streams checked with SHA-256 and a request load.
+import { killAll, startBackends, type Backend } from '../backends.js';
+import type { PoolSpec, ProxySpec } from '../configs.js';
+import { runLoad } from '../http-client.js';
+import { ports, settledUsage, sleep, withProxy, type Scenario } from '../scenario.js';
+import { echoStream } from '../streams.js';
+
+/** The i-th config of the storm: every target with other weights, or one target left out. */
+export function stormPool(name: string, backends: readonly Backend[], i: number): PoolSpec {
+  const all = backends.map((b, k) => ({ port: b.port, weight: 1 + ((i + k) % 3) }));
+  return { name, targets: i % 3 === 2 ? all.filter((_, k) => k !== i % backends.length) : all };
+}
+
+export const reloadStorm: Scenario = {
+  id: 'reload-storm',
+  run: async (ctx) => {
+    const web = await startBackends('w', 'http', 3);
+    const echo = await startBackends('e', 'echo', 3);
+    const [webPort, streamPort] = await ports(2);
+    const spec = (i: number): ProxySpec => ({
+      listeners: [
+        { name: 'web', port: webPort!, pool: 'web' },
+        { name: 'streams', port: streamPort!, pool: 'echo' },
+      ],
+      pools: [stormPool('web', web, i), stormPool('echo', echo, i)],
+    });
+    const { loadSeconds, streams, streamBytes, reloads, concurrency } = ctx.scale;
+    return withProxy(
+      () => ctx.start(spec(0), { reloadable: true }),
+      async (p) => {
+        const before = await settledUsage(p, ctx.settleMs / 3);
+        const streamRuns = Array.from({ length: streams }, () =>
+          echoStream(streamPort!, streamBytes, loadSeconds, loadSeconds * 1000 + 60_000),
+        );
+        const load = runLoad({
+          port: webPort!,
+          concurrency: Math.max(1, concurrency / 4),
+          seconds: loadSeconds,
+          keepAlive: false,
+        });
+        let done = 0;
+        const gap = (loadSeconds * 1000) / (reloads + 1);
+        for (let i = 1; i <= reloads && p.alive(); i++) {
+          await sleep(gap);
+          p.reload(spec(i));
+          done++;
+        }
+        const [l, s] = await Promise.all([load, Promise.all(streamRuns)]);
+        const after = await settledUsage(p, ctx.settleMs);
+        const ok = s.filter((r) => r.intact).length;
+        const errs = [...new Set(s.flatMap((r) => (r.error ? [r.error] : [])))];
+        return {
+          requests: l.requests,
+          failed: l.failed,
+          intact: { ok, total: s.length },
+          before,
+          after,
+          detail:
+            `${done} reloads (weights, targets) under ${s.length} streams of ${(streamBytes / 2 ** 20).toFixed(0)} MB` +
+            (errs.length > 0 ? `; stream errors: ${errs.join(', ')}` : ''),
+          values: { reloads: done, streamsIntact: ok },
+        };
+      },
+      () => killAll([...web, ...echo]),
+    );
+  },
+};

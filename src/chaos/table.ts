@@ -1,0 +1,62 @@
+// The results table (pure): one row per scenario and system, Markdown.
+import type { Figures } from './scenario.js';
+
+export interface ResultRow {
+  readonly scenario: string;
+  readonly system: string;
+  readonly figures?: Figures;
+  /** Why there are no figures: the scenario failed to run, or does not apply. */
+  readonly note?: string;
+}
+
+export const HEAD = [
+  'scenario',
+  'system',
+  'requests',
+  'failed',
+  'errors /10k',
+  'bytes intact',
+  'recovery',
+  'RSS MB before → after',
+  'fds before → after',
+  'detail',
+] as const;
+
+const dash = '–';
+
+export function errorsPer10k(f: Figures): number | undefined {
+  if (f.requests === undefined || f.failed === undefined || f.requests === 0) return undefined;
+  return (f.failed / f.requests) * 10_000;
+}
+
+const num = (v: number): string => (v >= 100 || Number.isInteger(v) ? String(Math.round(v)) : v.toFixed(1));
+const mb = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+const ms = (v: number): string => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
+
+export function cells(r: ResultRow): string[] {
+  const f = r.figures;
+  if (!f) return [r.scenario, r.system, dash, dash, dash, dash, dash, dash, dash, r.note ?? dash];
+  const e = errorsPer10k(f);
+  const pair = (a: number | undefined, b: number | undefined, fmt: (v: number) => string): string =>
+    a === undefined || b === undefined ? dash : `${fmt(a)} → ${fmt(b)}`;
+  return [
+    r.scenario,
+    r.system,
+    f.requests === undefined ? dash : String(f.requests),
+    f.failed === undefined ? dash : String(f.failed),
+    e === undefined ? dash : num(e),
+    f.intact ? `${f.intact.ok}/${f.intact.total}` : dash,
+    f.recoveryMs === undefined ? dash : ms(f.recoveryMs),
+    pair(f.before?.rssBytes, f.after?.rssBytes, mb),
+    pair(f.before?.fds, f.after?.fds, String),
+    f.detail,
+  ];
+}
+
+export function renderTable(rows: readonly ResultRow[]): string {
+  const body = rows.map(cells);
+  const widths = HEAD.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (c: readonly string[]): string => `| ${c.map((x, i) => x.padEnd(widths[i]!)).join(' | ')} |`;
+  const rule = `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`;
+  return [line(HEAD), rule, ...body.map(line)].join('\n');
+}
