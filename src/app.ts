@@ -8,8 +8,9 @@ import { Listener, type ListenerObserver, type ListenerPipeline, type ListenerSe
 import type { Logger } from './log/logger.js';
 import { buildPipeline } from './listener/pipeline.js';
 import type { Pool } from './pool/pool.js';
-import { PoolRuntime } from './pool/pool-runtime.js';
-import { divergesFromConfig } from './pool/target-admin.js';
+import type { PoolRuntime } from './pool/pool-runtime.js';
+import { PoolRuntime as PoolRuntimeClass, targetSpecs } from './pool/pool-runtime.js';
+import { TargetStore, type ConfigChange } from './store/target-store.js';
 import { poolDialer, upstreamTlsWarnings } from './tls/upstream-dialer.js';
 import { RelayChoice, type RelayStatus } from './proxy/relay-choice.js';
 
@@ -28,6 +29,8 @@ export interface AppDeps {
   readonly reusePort?: boolean;
   /** The relay strategy (tests inject one without the native addon). */
   readonly relay?: RelayChoice;
+  /** The owner of target state; one of its own when not given. */
+  readonly store?: TargetStore;
 }
 
 export interface ApplySummary {
@@ -55,9 +58,28 @@ export class App {
   /** Native or JavaScript relay for new sessions (config `relay`). */
   readonly #relay: RelayChoice;
   #config: Config | undefined;
+  /** What the last apply() changed in the store, for a revert. */
+  #lastChange: ConfigChange | undefined;
+  /** Every target change: the store's, which the pools follow. */
+  readonly store: TargetStore;
 
   constructor(readonly deps: AppDeps) {
     this.#relay = deps.relay ?? new RelayChoice();
+    this.store = deps.store ?? new TargetStore({ clock: deps.clock });
+    this.store.subscribe((events) => {
+      for (const name of new Set(events.map((e) => e.pool))) this.#follow(name);
+    });
+  }
+
+  /** The pool takes its targets from the store (in one synchronous pass). */
+  #follow(name: string): void {
+    const rt = this.#pools.get(name);
+    const state = this.store.pool(name);
+    if (rt && state) rt.sync(state.targets);
+  }
+
+  get lastConfigChange(): ConfigChange | undefined {
+    return this.#lastChange;
   }
 
   /** What relays the bytes of new connections, and how many the native relay holds now. */
@@ -81,18 +103,18 @@ export class App {
     const extra = this.deps.healthObserver?.(pool.name);
     return {
       onCheck: (id, result, at) => {
+        this.store.recordCheck(pool.name, id, {
+          ok: result.ok,
+          at,
+          detail: result.detail,
+          ...(result.ok ? { latencyMs: Math.round(result.latencyMs * 1000) / 1000 } : {}),
+        });
         const t = pool.get(id);
-        if (t)
-          t.lastCheck = {
-            ok: result.ok,
-            at,
-            detail: result.detail,
-            ...(result.ok ? { latencyMs: Math.round(result.latencyMs * 1000) / 1000 } : {}),
-          };
+        if (t) t.lastCheck = this.store.target(pool.name, id)?.lastCheck; // a reading: no event carries it
         extra?.onCheck(id, result, at);
       },
       onTransition: (tr) => {
-        pool.setHealth(tr.id, tr.to, tr.cause, this.deps.clock.now());
+        this.store.setHealth(pool.name, tr.id, tr.to, tr.cause);
         const word = tr.to === 'healthy' ? 'UP' : tr.to === 'unhealthy' ? 'DOWN' : 'UNKNOWN';
         const level = tr.to === 'unhealthy' ? 'warn' : 'info';
         this.deps.log[level](
@@ -105,7 +127,7 @@ export class App {
   };
 
   #newPool(name: string, c: Config): PoolRuntime {
-    return new PoolRuntime(name, c.pools[name]!, {
+    return new PoolRuntimeClass(name, c.pools[name]!, {
       clock: this.deps.clock,
       random: this.deps.random,
       keepAliveMs: c.keepAlive,
@@ -128,7 +150,8 @@ export class App {
    * nothing else has been changed yet. A reload never cuts an established connection: listeners
    * it removes or moves drain without a deadline (`drainTimeout` is for shutdown).
    */
-  async apply(next: Config, drainMs = Infinity): Promise<ApplySummary> {
+  async apply(next: Config, drainMs = Infinity, revert?: ConfigChange): Promise<ApplySummary> {
+    const startedAt = this.store.revision; // target changes made from now on are newer than `next`
     const diff = diffConfigs(this.#config, next);
     const names = (changed: readonly { name: string }[]): string[] => changed.map((c) => c.name);
     const summary: ApplySummary = {
@@ -164,15 +187,17 @@ export class App {
       }
       opened.push(l);
     }
-    // 2. pools: runtime membership and weight changes (admin API) give way to the config on reload
+    // 2. pools: settings from the config; targets from the store, where a reload replaces the config
+    // layer and drops the admin API's membership and weight changes (store/target-store.ts)
     for (const name of diff.pools.added) this.#pools.set(name, this.#newPool(name, next));
     for (const [name, existing] of this.#pools) {
-      const changed = summary.pools.changed.includes(name);
       if (!(name in next.pools) || diff.pools.added.includes(name)) continue;
-      if (!changed && !divergesFromConfig(existing)) continue;
-      existing.update(next.pools[name]!);
-      if (!changed) summary.pools.changed.push(name);
+      if (summary.pools.changed.includes(name)) existing.update(next.pools[name]!);
+      else if (this.store.pool(name)?.changedAtRuntime) summary.pools.changed.push(name);
     }
+    const specs = Object.fromEntries(Object.entries(next.pools).map(([n, p]) => [n, targetSpecs(p)] as const));
+    if (revert) this.store.revertConfig(revert, 'config reload reverted');
+    else this.#lastChange = this.store.applyConfig(specs, this.#config ? 'config reload' : 'config load', startedAt);
     // Every apply re-reads the CA files, so that a rotated CA takes effect with a reload.
     for (const [name, dialer] of dialers) this.#pools.get(name)!.dialer = dialer;
     // 3. swap listeners in (a moved one drains at its old address), reroute kept ones

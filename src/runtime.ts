@@ -2,6 +2,7 @@ import type { ApplySummary } from './app.js';
 import type { Config } from './config/schema.js';
 import type { Listener } from './listener/listener.js';
 import type { PoolRuntime } from './pool/pool-runtime.js';
+import type { TargetStore } from './store/target-store.js';
 
 /**
  * What views and gauges read of a listener: a real one, or the sum of it over cluster workers
@@ -18,6 +19,8 @@ export interface RuntimeView {
   readonly config: Config | undefined;
   listeners(): ReadonlyMap<string, ListenerView>;
   pools(): ReadonlyMap<string, PoolRuntime>;
+  /** The owner of target state: changes go here, and the pools follow. */
+  readonly store: TargetStore;
 }
 
 /**

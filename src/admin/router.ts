@@ -7,6 +7,8 @@ export interface AdminRequest {
   /** Path parameters, URL-decoded (`:pool`, `:target`). */
   readonly params: Readonly<Record<string, string>>;
   readonly query: URLSearchParams;
+  /** The client's address, for the cause of a change (`admin PATCH by 127.0.0.1`). */
+  readonly remote?: string;
   /** The JSON body (undefined when empty); read on demand, bounded in size. */
   json(): Promise<unknown>;
 }

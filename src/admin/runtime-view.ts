@@ -3,7 +3,6 @@ import type { ReloadResult } from '../control/reload-result.js';
 import { openBytes, type OpenBytes } from '../listener/open-bytes.js';
 import type { PoolRuntime } from '../pool/pool-runtime.js';
 import { targetSpecs } from '../pool/pool-runtime.js';
-import { divergesFromConfig } from '../pool/target-admin.js';
 import type { Target } from '../pool/target.js';
 import type { RuntimeView } from '../runtime.js';
 
@@ -40,7 +39,11 @@ export function targetView(rt: PoolRuntime, t: Target, open: OpenBytes, configur
   };
 }
 
-export function poolView(rt: PoolRuntime, open: OpenBytes) {
+/** Membership or weights changed through the API: the next reload resets them. */
+export const changedAtRuntime = (app: Pick<RuntimeView, 'store'>, pool: string): boolean =>
+  app.store.pool(pool)?.changedAtRuntime ?? false;
+
+export function poolView(rt: PoolRuntime, open: OpenBytes, changedAtRuntime: boolean) {
   const configured = inConfig(rt);
   const view = (t: Target) => targetView(rt, t, open, configured);
   const targets = rt.pool.targets();
@@ -50,7 +53,7 @@ export function poolView(rt: PoolRuntime, open: OpenBytes) {
     algorithm: rt.pool.balancerKind,
     usingBackups: rt.pool.usingBackups,
     /** Membership or weights changed through the API: the next reload resets them to the config. */
-    changedAtRuntime: divergesFromConfig(rt),
+    changedAtRuntime,
     eligibleTargets: targets.filter((t) => t.eligible).length,
     activeConnections: [...targets, ...retired].reduce((n, t) => n + t.activeConnections, 0),
     totalConnections: [...targets, ...retired].reduce((n, t) => n + t.totalConnections, 0),
@@ -83,6 +86,6 @@ export function statusView(
       activeConnections: l.activeConnections,
       totalConnections: l.totalConnections,
     })),
-    pools: [...app.pools().values()].map((p) => poolView(p, open)),
+    pools: [...app.pools().values()].map((p) => poolView(p, open, changedAtRuntime(app, p.name))),
   };
 }

@@ -107,6 +107,7 @@ export class AdminServer {
       path: url.pathname,
       params: match.params,
       query: url.searchParams,
+      remote: req.socket.remoteAddress ?? 'unknown',
       json: () => (body ??= readBody(req, this.settings.bodyLimit ?? 65_536).then(parseJson)),
     };
     await this.ctx.refresh?.();

@@ -7,7 +7,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { Engine, ListenerView } from '../runtime.js';
 import type { PassiveReport } from './remote-health.js';
 import { DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart-policy.js';
-import { applyTargetStates, buildSnapshot, targetStates } from './snapshot.js';
+import { buildSnapshot } from './snapshot.js';
 import { Supervisor, type AckResult, type Spawn } from './supervisor.js';
 import { workerViews, type WorkerView } from './worker-view.js';
 import { mirrorCounters, sumListeners } from './worker-stats.js';
@@ -67,6 +67,10 @@ export class ClusterEngine implements Engine {
     return this.control.config;
   }
 
+  get store(): App['store'] {
+    return this.control.store;
+  }
+
   pools(): ReturnType<App['pools']> {
     return this.control.pools();
   }
@@ -87,8 +91,8 @@ export class ClusterEngine implements Engine {
    */
   async apply(next: Config): Promise<ApplySummary> {
     const prev = this.control.config;
-    const before = targetStates(this.control.pools());
     const summary = await this.control.apply(next);
+    const change = this.control.lastConfigChange;
     this.#configVersion++;
     if (!this.#started) this.#supervisor.start();
     // A loaded machine can take seconds to start a Node process.
@@ -97,8 +101,8 @@ export class ClusterEngine implements Engine {
     if (failed && (!this.#started || !failed.gone)) {
       const error = failure(failed);
       if (this.#started && prev) {
-        await this.control.apply(prev);
-        applyTargetStates(this.control.pools(), before, this.deps.app.clock.now());
+        // Back to the previous config; target changes made meanwhile (an admin PATCH) stay.
+        await this.control.apply(prev, undefined, change);
         this.#configVersion++;
         await this.#publishAndWait();
       }
@@ -114,7 +118,7 @@ export class ClusterEngine implements Engine {
   }
 
   #snapshot() {
-    return buildSnapshot(++this.#version, this.#configVersion, this.control.config!, this.control.pools());
+    return buildSnapshot(++this.#version, this.#configVersion, this.control.config!, this.control.store);
   }
 
   #publishAndWait(timeoutFactor = 1): Promise<AckResult[]> {

@@ -23,7 +23,7 @@ const countersOf = (t: Target, pool: string, open: OpenBytes): Counters => {
 const NO_SESSIONS: ReturnType<ListenerView['sessions']> = new Set();
 
 /** A worker's listeners and per-target counters (targets removed but still draining included). */
-export function collectStats(rt: RuntimeView): WorkerStats {
+export function collectStats(rt: Pick<RuntimeView, 'listeners' | 'pools'>): WorkerStats {
   const pools: WorkerStats['pools'] = {};
   const open = openBytes(rt.listeners().values());
   for (const [name, p] of rt.pools()) {

@@ -117,7 +117,7 @@ export class ClusterWorker {
         this.#configVersion = s.configVersion;
         if (this.#log && this.#logger) this.#log.level = this.#logger.log.level = s.config.log.level;
       }
-      applyTargetStates(app.pools(), s.pools, Date.now());
+      applyTargetStates(app.pools(), s.pools);
       this.#send({ type: 'applied', version: s.version, ok: true, summary, stats: collectStats(app) });
     } catch (e) {
       const error = isLbError(e)

@@ -1,6 +1,7 @@
 import { formatHostPort } from '../core/address.js';
 import type { Clock } from '../core/clock.js';
-import type { TargetSpec } from '../core/types.js';
+import type { AdminState, HealthState, TargetSpec } from '../core/types.js';
+import type { Change, CheckRecord } from '../store/types.js';
 import { createBalancer } from '../balancer/registry.js';
 import type { PoolConfig } from '../config/schema.js';
 import { HealthChecker, type HealthSettings, type HealthSink } from '../health/health-checker.js';
@@ -49,6 +50,15 @@ const upstreamSettings = (p: PoolConfig): UpstreamSettings => ({
   retries: p.retries,
 });
 
+/** One target as the data plane takes it from the store (the snapshot a worker gets carries these). */
+export interface SyncedTarget {
+  readonly spec: TargetSpec;
+  readonly admin: AdminState;
+  readonly health: HealthState;
+  readonly lastChange?: Change | undefined;
+  readonly lastCheck?: CheckRecord | undefined;
+}
+
 export interface PoolRuntimeDeps {
   readonly clock: Clock;
   readonly random: () => number;
@@ -90,18 +100,31 @@ export class PoolRuntime implements PoolContext {
     this.dialer = tcpDialer({ keepAliveMs: deps.keepAliveMs });
     this.settings = upstreamSettings(config);
     this.prelude = proxyPrelude(config.proxyProtocol);
-    this.setTargets(targetSpecs(config));
   }
 
   #probe(config: PoolConfig): Probe {
     return createProbe(config.healthCheck, poolCheckPrelude(config));
   }
 
-  setTargets(specs: readonly TargetSpec[]): void {
-    const diff = this.pool.setTargets(specs);
+  /**
+   * Makes this pool follow the target store (in this process, or the primary's over IPC):
+   * membership and weights first (unchanged targets keep their counters), then admin state and
+   * health, in one synchronous pass so that no connection is balanced on a half-applied state.
+   * A target in maintenance is not checked; leaving maintenance tracks it again.
+   */
+  sync(states: readonly SyncedTarget[]): void {
+    const diff = this.pool.setTargets(states.map((s) => s.spec));
     for (const id of diff.removed) this.health.untrack(id);
-    // A target in maintenance is not checked; leaving maintenance tracks it again.
-    for (const s of specs) if (this.pool.get(s.id)?.admin !== 'maint') this.health.track(s);
+    for (const s of states) {
+      const t = this.pool.get(s.spec.id);
+      if (!t) continue;
+      if (t.admin !== s.admin) this.pool.setAdminState(t.id, s.admin);
+      if (t.health !== s.health) this.pool.setHealth(t.id, s.health, s.lastChange?.cause ?? '', 0);
+      if (s.lastChange !== undefined) t.lastChange = s.lastChange;
+      if (s.lastCheck !== undefined) t.lastCheck = s.lastCheck;
+      if (s.admin === 'maint') this.health.untrack(t.id);
+      else this.health.track(s.spec);
+    }
   }
 
   /** Applies a changed pool config in place: targets, algorithm, checks and timeouts. */
@@ -112,7 +135,6 @@ export class PoolRuntime implements PoolContext {
     this.pool.queue.settings = queueSettings(config);
     this.prelude = proxyPrelude(config.proxyProtocol);
     this.config = config;
-    this.setTargets(targetSpecs(config));
   }
 
   async stop(): Promise<void> {

@@ -77,15 +77,22 @@ export class TargetStore {
 
   /**
    * A reload: replaces the config layer of every pool (pools it no longer names are removed) and
-   * drops the admin API's membership and weight overrides. Returns what revertConfig() needs.
+   * drops the admin API's membership and weight overrides made up to revision `startedAt` (when
+   * the reload began: a change made while it was being applied is newer than the file, and
+   * stays). Returns what revertConfig() needs.
    */
-  applyConfig(pools: Readonly<Record<string, readonly TargetSpec[]>>, cause: string): ConfigChange {
+  applyConfig(
+    pools: Readonly<Record<string, readonly TargetSpec[]>>,
+    cause: string,
+    startedAt = this.#revision,
+  ): ConfigChange {
     const undo: ConfigChange = { after: 0, previous: this.#configLayers(), restored: [], removed: [] };
     this.#undo = undo;
     this.#operation(cause, (emit) => {
       for (const [name, p] of this.#pools)
         for (const [key, e] of p.overrides) {
-          if (e.origin !== ADMIN_ORIGIN || e.override.admin !== undefined) continue; // membership and weight only
+          // membership and weight only, and only those the reload is newer than
+          if (e.origin !== ADMIN_ORIGIN || e.override.admin !== undefined || e.revision > startedAt) continue;
           undo.restored.push({ pool: name, entry: e });
           p.overrides.delete(key);
         }

@@ -1,6 +1,6 @@
 import { diffConfigs } from '../../config/diff.js';
 import { diffLines } from '../../config/diff-text.js';
-import { divergesFromConfig } from '../../pool/target-admin.js';
+import { changedAtRuntime } from '../runtime-view.js';
 import { errorBody } from '../http-io.js';
 import type { Route } from '../router.js';
 import { problemCount, reloaderOf } from './reload.js';
@@ -24,7 +24,7 @@ export const configDiffRoute: Route = {
     const lines = diffLines(diff);
     // Targets and weights changed through the API: a reload resets them even when the file did not change.
     const resetsRuntimeChanges = [...ctx.app.pools().values()]
-      .filter((p) => p.name in next.config.pools && divergesFromConfig(p))
+      .filter((p) => p.name in next.config.pools && changedAtRuntime(ctx.app, p.name))
       .map((p) => p.name);
     return { json: { version, changes: lines.length, lines, diff, resetsRuntimeChanges } };
   },

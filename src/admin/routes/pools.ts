@@ -2,7 +2,7 @@ import { LbError } from '../../core/errors.js';
 import type { PoolRuntime } from '../../pool/pool-runtime.js';
 import type { AdminContext } from '../context.js';
 import type { Route } from '../router.js';
-import { openBytesOf, poolView } from '../runtime-view.js';
+import { changedAtRuntime, openBytesOf, poolView } from '../runtime-view.js';
 
 export function findPool(ctx: AdminContext, name: string): PoolRuntime {
   const rt = ctx.app.pools().get(name);
@@ -17,12 +17,15 @@ export const poolRoutes: readonly Route[] = [
     path: '/api/pools',
     handle: (_req, ctx) => {
       const open = openBytesOf(ctx.app);
-      return { json: [...ctx.app.pools().values()].map((p) => poolView(p, open)) };
+      return { json: [...ctx.app.pools().values()].map((p) => poolView(p, open, changedAtRuntime(ctx.app, p.name))) };
     },
   },
   {
     method: 'GET',
     path: '/api/pools/:pool',
-    handle: (req, ctx) => ({ json: poolView(findPool(ctx, req.params.pool!), openBytesOf(ctx.app)) }),
+    handle: (req, ctx) => {
+      const rt = findPool(ctx, req.params.pool!);
+      return { json: poolView(rt, openBytesOf(ctx.app), changedAtRuntime(ctx.app, rt.name)) };
+    },
   },
 ];

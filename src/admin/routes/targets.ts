@@ -3,7 +3,8 @@ import { InvalidArgumentError } from '../../core/errors.js';
 import { ADMIN_STATES, type AdminState } from '../../core/types.js';
 import { targetSchema } from '../../config/schema.js';
 import type { PoolRuntime } from '../../pool/pool-runtime.js';
-import { addTarget, findTarget, removeTarget, setAdminState, setWeight, targetIdOf } from '../../pool/target-admin.js';
+import { formatHostPort } from '../../core/address.js';
+import { findTarget, targetIdOf } from '../../pool/target-admin.js';
 import type { Target } from '../../pool/target.js';
 import { parseBody } from '../body.js';
 import type { AdminContext } from '../context.js';
@@ -30,6 +31,9 @@ const patchSchema = z
   })
   .strict()
   .refine((b) => b.weight !== undefined || b.state !== undefined, { message: 'give "weight", "state" or both' });
+
+/** The cause the store records: `admin PATCH by 127.0.0.1`. */
+const causeOf = (req: AdminRequest): string => `admin ${req.method} by ${req.remote ?? 'unknown'}`;
 
 function targetParam(req: AdminRequest): string {
   try {
@@ -62,7 +66,9 @@ export const targetRoutes: readonly Route[] = [
     handle: async (req, ctx) => {
       const rt = findPool(ctx, req.params.pool!);
       const spec = parseBody(targetSchema, await req.json(), 'target');
-      const t = addTarget(rt, spec);
+      const id = formatHostPort(spec);
+      ctx.app.store.addTarget(rt.name, { ...spec, id }, causeOf(req));
+      const t = findTarget(rt, id);
       return { status: 201, json: answer(ctx, rt, t, MEMBERSHIP_NOTE) };
     },
   },
@@ -71,7 +77,8 @@ export const targetRoutes: readonly Route[] = [
     path: '/api/pools/:pool/targets/:target',
     handle: (req, ctx) => {
       const rt = findPool(ctx, req.params.pool!);
-      const t = removeTarget(rt, targetParam(req));
+      const t = findTarget(rt, targetParam(req));
+      ctx.app.store.removeTarget(rt.name, t.id, causeOf(req));
       const open = t.activeConnections;
       const drain =
         open > 0
@@ -90,11 +97,11 @@ export const targetRoutes: readonly Route[] = [
       const body = parseBody(patchSchema, await req.json(), 'target change');
       const notes: string[] = [];
       if (body.weight !== undefined) {
-        setWeight(rt, id, body.weight);
+        ctx.app.store.setWeight(rt.name, id, body.weight, causeOf(req));
         notes.push(MEMBERSHIP_NOTE);
       }
       if (body.state !== undefined) {
-        setAdminState(rt, id, body.state, ctx.clock.now());
+        ctx.app.store.setAdminState(rt.name, id, body.state, causeOf(req));
         notes.push('the admin state survives reloads while the config names this target');
       }
       return { json: answer(ctx, rt, findTarget(rt, id), notes.join('; ')) };

@@ -5,7 +5,7 @@ import { RemoteHealth, type PassiveReport } from '../../../src/cluster/remote-he
 import { applyTargetStates, buildSnapshot, deepFreeze, targetStates } from '../../../src/cluster/snapshot.js';
 import { fanout } from '../../../src/log/access-log.js';
 import { createLogger } from '../../../src/log/logger.js';
-import { addTarget, setAdminState, setWeight } from '../../../src/pool/target-admin.js';
+import { addTarget, setAdminState, setWeight, storedPool } from '../../helpers/target-changes.js';
 import { FakeClock, seededRandom } from '../../helpers/fake-clock.js';
 import { config } from '../../helpers/app.js';
 
@@ -36,18 +36,18 @@ test('a worker applying the snapshot has the primary’s membership, weights, he
   t.after(() => Promise.all([worker.stop(), primary.stop()]));
   await primary.apply(cfg);
   assert.equal(primary.listeners().size, 0, 'the control plane opens no listener');
-  const rt = primary.pools().get('web')!;
+  const rt = storedPool(primary, 'web');
   addTarget(rt, { host: '127.0.0.1', port: 1003, weight: 3, backup: true });
   setWeight(rt, A, 5);
   setAdminState(rt, B, 'drain', 0);
-  rt.pool.setHealth(A, 'unhealthy', 'test', 0);
-  rt.pool.setHealth(C, 'healthy', 'test', 0);
-  const snap = deepFreeze(buildSnapshot(7, 2, primary.config!, primary.pools()));
+  primary.store.setHealth('web', A, 'unhealthy', 'test');
+  primary.store.setHealth('web', C, 'healthy', 'test');
+  const snap = deepFreeze(buildSnapshot(7, 2, primary.config!, primary.store));
   assert.equal(snap.version, 7);
   assert.ok(Object.isFrozen(snap.pools.web![0]!.spec));
 
   await worker.apply(snap.config);
-  applyTargetStates(worker.pools(), snap.pools, 0);
+  applyTargetStates(worker.pools(), snap.pools);
   const view = (a: App) =>
     a
       .pools()
@@ -73,14 +73,10 @@ test('applying a later snapshot removes targets and brings health back; pools it
   t.after(() => worker.stop());
   await worker.apply(cfg);
   const spec = (id: string, port: number) => ({ id, host: '127.0.0.1', port, weight: 1, backup: false });
-  applyTargetStates(
-    worker.pools(),
-    {
-      web: [{ spec: spec(B, 1002), health: 'healthy', admin: 'ready' }],
-      other: [{ spec: spec(C, 1003), health: 'healthy', admin: 'ready' }],
-    },
-    0,
-  );
+  applyTargetStates(worker.pools(), {
+    web: [{ spec: spec(B, 1002), health: 'healthy', admin: 'ready' }],
+    other: [{ spec: spec(C, 1003), health: 'healthy', admin: 'ready' }],
+  });
   const pool = worker.pools().get('web')!.pool;
   assert.deepEqual(
     pool.targets().map((t) => [t.id, t.health]),
@@ -92,8 +88,8 @@ test('applying a later snapshot removes targets and brings health back; pools it
 test('targetStates copies specs: a later change in the primary does not alter a sent snapshot', async () => {
   const primary = app('control');
   await primary.apply(cfg);
-  const before = targetStates(primary.pools());
-  setWeight(primary.pools().get('web')!, A, 9);
+  const before = targetStates(primary.store);
+  setWeight(storedPool(primary, 'web'), A, 9);
   assert.equal(before.web![0]!.spec.weight, 1);
   await primary.stop();
 });

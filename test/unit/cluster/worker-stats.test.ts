@@ -5,7 +5,7 @@ import type { WorkerStats } from '../../../src/cluster/messages.js';
 import { collectStats, mirrorCounters, sumListeners } from '../../../src/cluster/worker-stats.js';
 import { fanout } from '../../../src/log/access-log.js';
 import { createLogger } from '../../../src/log/logger.js';
-import { removeTarget } from '../../../src/pool/target-admin.js';
+import { removeTarget, storedPool } from '../../helpers/target-changes.js';
 import { FakeClock, seededRandom } from '../../helpers/fake-clock.js';
 import { config } from '../../helpers/app.js';
 
@@ -72,7 +72,7 @@ test('the primary’s targets show the sum of the workers’ counters', async (t
 test('a target removed while it had connections drains in the view until the workers report none', async (t) => {
   const app = await control();
   t.after(() => app.stop());
-  const rt = app.pools().get('web')!;
+  const rt = storedPool(app, 'web');
   mirrorCounters(app.pools(), [w1]);
   removeTarget(rt, A);
   assert.deepEqual(

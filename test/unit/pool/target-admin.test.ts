@@ -9,7 +9,8 @@ import {
   removeTarget,
   setAdminState,
   setWeight,
-} from '../../../src/pool/target-admin.js';
+  storedPool,
+} from '../../helpers/target-changes.js';
 import { FakeClock, seededRandom } from '../../helpers/fake-clock.js';
 import { config } from '../../helpers/app.js';
 
@@ -28,7 +29,7 @@ async function appWith(targets: string[]) {
     observer: fanout([]),
   });
   await app.apply(withTargets(targets));
-  return { app, clock, rt: app.pools().get('web')! };
+  return { app, clock, rt: storedPool(app, 'web') };
 }
 
 const A = '127.0.0.1:1001';
@@ -41,7 +42,7 @@ test('admin state survives a reload for targets the config names; membership and
   try {
     assert.equal(clock.pending, 3, 'one scheduled check per target');
     const b = rt.pool.get(B)!;
-    rt.pool.setHealth(B, 'unhealthy', 'after 3 failed checks', clock.now()); // as a check would
+    app.store.setHealth('web', B, 'unhealthy', 'after 3 failed checks'); // as a check would
     setAdminState(rt, B, 'maint', clock.now());
     assert.equal(clock.pending, 2, 'maint: no more checks for B');
     setAdminState(rt, C, 'drain', clock.now());
