@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -522,6 +523,29 @@ napi_value CloseEngine(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// exitWatchdog(ms, code): the last resort of a process that is exiting. A detached thread ends
+// the process with _exit(code) after `ms`, whatever its other threads do: Node's own exit waits
+// for the libuv thread pool, and a pool thread blocked in a write to a stdout nobody reads kept an
+// orphaned cluster worker alive for good (main thread in a futex wait, no signal handled).
+napi_value ExitWatchdog(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  int64_t ms = 0;
+  int32_t code = 1;
+  napi_get_value_int64(env, argv[0], &ms);
+  napi_get_value_int32(env, argv[1], &code);
+  napi_value ok;
+  try {
+    std::thread([ms, code] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms < 0 ? 0 : ms));
+      _exit(code);
+    }).detach();
+    napi_get_boolean(env, true, &ok);
+  } catch (...) {
+    napi_get_boolean(env, false, &ok);
+  }
+  return ok;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"create", nullptr, Create, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
@@ -531,6 +555,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"release", nullptr, Release, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"ref", nullptr, Ref, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"close", nullptr, CloseEngine, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"exitWatchdog", nullptr, ExitWatchdog, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

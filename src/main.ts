@@ -8,6 +8,10 @@ import { startSampleServers } from './servers/sample-servers.js';
 import { parsePort } from './core/address.js';
 import { describeProxyHeader, parseHex } from './cli/proxy-protocol-decode.js';
 import { InvalidArgumentError, isLbError } from './core/errors.js';
+import { installExitGuard } from './cli/exit-guard.js';
+
+// However it ends, the process ends within a bound (src/cli/exit-guard.ts).
+installExitGuard();
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 

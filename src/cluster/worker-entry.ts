@@ -1,5 +1,6 @@
 // The program a cluster worker runs (the primary forks it: src/cluster/supervisor.ts). Everything
 // it serves comes from the primary over IPC; it reads no config and no command line.
+import { installExitGuard } from '../cli/exit-guard.js';
 import type { Channel } from './channel.js';
 import { ClusterWorker } from './worker.js';
 
@@ -7,20 +8,33 @@ if (!process.send) {
   process.stderr.write('this program runs as a worker of the load balancer (started with --workers)\n');
   process.exit(1);
 }
+// Opening process.stdout and stderr makes their pipes non-blocking (libuv does so for a pipe it
+// opens). Left blocking, a log write to a pipe the primary does not read (it is stopped, or busy)
+// blocks a thread-pool thread, and Node's exit then waits for that thread without end. A pipe
+// whose primary is gone fails with EPIPE: nothing to do about it but exit, which follows.
+process.stdout.on('error', () => undefined);
+process.stderr.on('error', () => undefined);
+const guard = installExitGuard();
 const worker = new ClusterWorker(
   Number(process.env.LB_WORKER_SLOT ?? 0),
   process as Channel,
   (code) => process.exit(code),
   process.env.LB_REUSEPORT === '1', // accept-mode.ts
 );
+/** A drain past its own deadline (drainTimeout) is cut short this much later. */
+const DRAIN_SLACK_MS = 5000;
+const stop = (): void => {
+  guard.deadline(worker.drainTimeout + DRAIN_SLACK_MS, 1);
+  worker.drain(worker.drainTimeout);
+};
 let signals = 0;
 const onSignal = (): void => {
   // A terminal's Ctrl-C reaches the workers too: drain like the primary, and a second one ends now.
   if (++signals > 1) process.exit(1);
-  worker.drain(worker.drainTimeout);
+  stop();
 };
 process.on('SIGTERM', onSignal);
 process.on('SIGINT', onSignal);
 process.on('SIGHUP', () => undefined); // reloads go through the primary; a hangup must not kill a worker
-process.on('disconnect', () => worker.drain(worker.drainTimeout)); // the primary is gone
+process.on('disconnect', stop); // the primary is gone
 worker.start();

@@ -32,6 +32,8 @@ export interface RelayAddon {
   release(engine: EngineHandle, handle: number): [number, number] | undefined;
   ref(engine: EngineHandle, on: boolean): void;
   close(engine: EngineHandle): void;
+  /** Ends the process with _exit(code) after `ms` from a thread of its own (src/core/exit-guard.ts). */
+  exitWatchdog?(ms: number, code: number): boolean;
 }
 
 /** Where scripts/build-native.mjs puts the addon (from src/proxy or dist/proxy alike). */

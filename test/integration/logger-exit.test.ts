@@ -4,18 +4,23 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const program = fileURLToPath(new URL('../fixtures/programs/log-then-exit.ts', import.meta.url));
+const blocked = fileURLToPath(new URL('../fixtures/programs/blocked-exit.mjs', import.meta.url));
 
 /** Runs the program with a stdout pipe nobody reads (it fills up: EAGAIN, and stays full). */
-async function runWithStuckStdout(arg: string): Promise<{ code: number | string; stderr: string; ms: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', program, arg], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function runWithStuckStdout(
+  arg: string,
+  argv = ['--import', 'tsx', program],
+  limitMs = 60_000,
+): Promise<{ code: number | string; stderr: string; ms: number }> {
+  const child = spawn(process.execPath, [...argv, arg], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const started = Date.now();
   const code = await new Promise<number | string>((resolve) => {
     const killer = setTimeout(() => {
       child.kill('SIGKILL');
-      resolve('still running after 60 s');
-    }, 60_000);
+      resolve(`still running after ${limitMs} ms`);
+    }, limitMs);
     child.once('exit', (c) => {
       clearTimeout(killer);
       resolve(c ?? -1);
@@ -35,5 +40,11 @@ test('exit is not held by a stdout nobody reads: our final flush gives up after 
 test("exit is not held by a stdout nobody reads: nor is pino's own flush on 'exit'", async () => {
   const r = await runWithStuckStdout('pino');
   assert.equal(typeof r.code, 'number', `the process ended by itself (${r.stderr.trim().slice(0, 300)})`);
+  assert.match(r.stderr, /exiting/);
+});
+
+test('exit is not held by a thread blocked in a write: the exit guard ends the process, with its code', async () => {
+  const r = await runWithStuckStdout('guarded', [blocked]);
+  assert.equal(r.code, 7, `the process ended by itself, with its exit code (${r.stderr.trim().slice(0, 300)})`);
   assert.match(r.stderr, /exiting/);
 });
