@@ -106,9 +106,16 @@ export function parseOptions(argv: readonly string[]): ChaosOptions {
   if (v.duration !== undefined) {
     const s = Number(v.duration);
     if (!/^\d+(\.\d+)?$/.test(v.duration) || s < 1) throw new Error(`--duration: "${v.duration}" must be >= 1`);
-    // Streams keep their rate: they must outlast the storm, not finish before it.
+    // Streams and reloads keep their rate: streams must outlast the storm, not finish before it.
     const rate = base.streamBytes / base.loadSeconds;
-    scale = { ...base, loadSeconds: s, soakSeconds: 6 * s, streamBytes: Math.round(rate * s) };
+    const reloadRate = base.reloads / base.loadSeconds;
+    scale = {
+      ...base,
+      loadSeconds: s,
+      soakSeconds: 6 * s,
+      streamBytes: Math.round(rate * s),
+      reloads: Math.max(1, Math.round(reloadRate * s)),
+    };
   }
   return {
     short: v.short,

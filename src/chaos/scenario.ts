@@ -49,10 +49,27 @@ export const ports = async (n: number): Promise<number[]> => {
   return out;
 };
 
-/** The proxy's usage once the connections of a load had time to close. */
+/**
+ * The proxy's usage once the connections of a load had time to close: after `ms`, and then until
+ * its descriptor count stops changing (thousands of connections take a while to close on a busy
+ * machine), at most 15 s.
+ */
 export async function settledUsage(p: RunningProxy, ms: number): Promise<Usage> {
   await sleep(ms);
-  return p.usage();
+  return steadyUsage(p, 15_000);
+}
+
+/** Polls the proxy's usage until its descriptor count is the same twice 500 ms apart, or `capMs`. */
+export async function steadyUsage(p: RunningProxy, capMs: number): Promise<Usage> {
+  const end = Date.now() + capMs;
+  let u = p.usage();
+  while (Date.now() < end) {
+    await sleep(500);
+    const next = p.usage();
+    if (next.fds === u.fds) return next;
+    u = next;
+  }
+  return u;
 }
 
 /** Stops the proxy and kills the backends whatever happened in between. */

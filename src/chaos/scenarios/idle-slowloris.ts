@@ -3,7 +3,7 @@
 import { killAll } from '../backends.js';
 import { percentile, runLoad } from '../http-client.js';
 import { openIdle, openSlowloris } from '../idle-clients.js';
-import { webSetup, settledUsage, withProxy, type Scenario } from '../scenario.js';
+import { webSetup, settledUsage, steadyUsage, withProxy, type Scenario } from '../scenario.js';
 
 /** Each idle client costs us two descriptors (client and backend side): keep a margin. */
 export const idleCount = (wanted: number, nofile: number): number =>
@@ -24,6 +24,7 @@ export const idleSlowloris: Scenario = {
         const idlers = await openIdle(port, idle);
         const slow = openSlowloris(port, ctx.scale.slowlorisClients, 100);
         try {
+          await steadyUsage(p, 20_000); // every connection accepted and connected to its backend
           const busy = await runLoad(probe);
           const peak = p.usage();
           const held = idlers.open();
