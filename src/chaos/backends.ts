@@ -61,11 +61,11 @@ export class Backend {
 
   /**
    * Milliseconds from the last restart to the first request served after it; when none was
-   * served yet, the time since the restart (a lower bound).
+   * served yet, the time from the restart to `now` (a lower bound).
    */
-  backInRotationMs(): number | undefined {
-    if (this.restartedAt === undefined) return undefined;
-    return (this.firstServedAfterRestart ?? Date.now()) - this.restartedAt;
+  backInRotationMs(now = Date.now()): number | undefined {
+    if (this.restartedAt === undefined || this.restartedAt > now) return undefined;
+    return (this.firstServedAfterRestart ?? now) - this.restartedAt;
   }
 
   #served(): void {

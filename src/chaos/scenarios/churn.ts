@@ -15,10 +15,12 @@ async function churn(ctx: ScenarioContext, keepAlive: boolean) {
       let stop = false;
       let kills = 0;
       const backInRotation: number[] = [];
+      const loadEnd = Date.now() + ctx.scale.loadSeconds * 1000;
       const chaos = (async () => {
         for (let i = 0; !stop; i++) {
           await sleep(periodMs - downMs);
-          if (stop) break;
+          // A backend restarted after the load could not show how fast it is back in rotation.
+          if (stop || Date.now() + downMs + 300 > loadEnd) break;
           const b = backends[i % backends.length]!;
           const ms = b.backInRotationMs(); // of its previous restart
           if (ms !== undefined) backInRotation.push(ms);
@@ -37,7 +39,7 @@ async function churn(ctx: ScenarioContext, keepAlive: boolean) {
       stop = true;
       await chaos;
       for (const b of backends) {
-        const ms = b.backInRotationMs();
+        const ms = b.backInRotationMs(Math.min(Date.now(), loadEnd));
         if (ms !== undefined) backInRotation.push(ms);
       }
       const after = await settledUsage(p, ctx.settleMs);

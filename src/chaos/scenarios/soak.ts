@@ -16,6 +16,8 @@ export function slope(points: readonly (readonly [number, number])[]): number {
   return den === 0 ? 0 : num / den;
 }
 
+const mb = (bytes: number | undefined): string => (bytes === undefined ? '–' : (bytes / 2 ** 20).toFixed(1));
+
 export const soak: Scenario = {
   id: 'soak',
   run: async (ctx) => {
@@ -66,7 +68,8 @@ export const soak: Scenario = {
           before,
           after,
           detail:
-            `${seconds} s; RSS ${rssSlope >= 0 ? '+' : ''}${rssSlope.toFixed(2)} MB/min over the second half, ` +
+            `${seconds} s; RSS ${mb(second[0]?.rss)} → ${mb(second.at(-1)?.rss)} MB over the second half ` +
+            `(${rssSlope >= 0 ? '+' : ''}${rssSlope.toFixed(2)} MB/min), ` +
             `peak ${(rssMax / 2 ** 20).toFixed(0)} MB; fds peak ${fdMax}; ${samples.length} samples`,
           values: { rssSlopeMBPerMin: rssSlope, rssPeak: rssMax, fdsPeak: fdMax },
         };
