@@ -161,9 +161,9 @@ export class ClusterEngine implements Engine {
     primary.refresh();
     const own = await primary.registry.getMetricsAsJSON();
     const answers = await this.#supervisor.request('metrics', this.deps.readTimeoutMs ?? 2000);
-    // Counters and histograms add up; each gauge says how (catalog.ts, GaugeScope). Not
+    // Counters and histograms add up; each gauge says how (metrics/catalog.ts, GaugeScope). Not
     // AggregatorRegistry.clusterMetrics(): it works only with node:cluster workers that each built
-    // an AggregatorRegistry too (platform.md), while this request rides the snapshot channel.
+    // an AggregatorRegistry too (prom-client's own IPC), while this request rides the snapshot channel.
     return AggregatorRegistry.aggregate([own, ...answers.map((a) => a.metrics)]).metrics();
   }
 

@@ -1,26 +1,25 @@
 // Every error the process can report carries a stable `code`: that is the contract for logs,
 // the admin API and IPC, where errors travel as data (docs/errors.md lists them).
-export type LbErrorCode =
-  | 'LB_ERR_INVALID_ARGUMENT'
-  | 'LB_ERR_CONFIG_INVALID'
-  | 'LB_ERR_CONFIG_READ'
-  | 'LB_ERR_LISTEN'
-  | 'LB_ERR_NO_HEALTHY_TARGET'
-  | 'LB_ERR_UPSTREAM_CONNECT_TIMEOUT'
-  | 'LB_ERR_UPSTREAM_CONNECT_FAILED'
-  | 'LB_ERR_PROXY_PROTOCOL_INVALID'
-  | 'LB_ERR_NOT_FOUND'
-  | 'LB_ERR_UNAUTHORIZED'
-  | 'LB_ERR_BAD_REQUEST'
-  | 'LB_ERR_METHOD_NOT_ALLOWED'
-  | 'LB_ERR_PAYLOAD_TOO_LARGE'
-  | 'LB_ERR_CONFLICT'
-  | 'LB_ERR_RELOAD_UNAVAILABLE'
-  | 'LB_ERR_WORKER'
-  | 'LB_ERR_INTERNAL'
-  | 'LB_ERR_TLS_CONFIG'
-  | 'LB_ERR_NATIVE_RELAY'
-  | 'LB_ERR_DISCOVERY';
+// Failures of one connection (no healthy target, connect timeout, a bad PROXY header) are not
+// errors but close reasons (close-reason.ts): they end that connection and are counted.
+export const LB_ERROR_CODES = [
+  'LB_ERR_INVALID_ARGUMENT',
+  'LB_ERR_CONFIG_INVALID',
+  'LB_ERR_LISTEN',
+  'LB_ERR_NOT_FOUND',
+  'LB_ERR_UNAUTHORIZED',
+  'LB_ERR_BAD_REQUEST',
+  'LB_ERR_METHOD_NOT_ALLOWED',
+  'LB_ERR_PAYLOAD_TOO_LARGE',
+  'LB_ERR_CONFLICT',
+  'LB_ERR_RELOAD_UNAVAILABLE',
+  'LB_ERR_WORKER',
+  'LB_ERR_INTERNAL',
+  'LB_ERR_TLS_CONFIG',
+  'LB_ERR_NATIVE_RELAY',
+  'LB_ERR_DISCOVERY',
+] as const;
+export type LbErrorCode = (typeof LB_ERROR_CODES)[number];
 
 export class LbError extends Error {
   readonly code: LbErrorCode;

@@ -9,7 +9,7 @@ import type { CloseReason, Refusal } from '../core/close-reason.js';
 import type { PoolContext, SessionObserver } from '../proxy/session-types.js';
 import { connInfoOf, type ConnInfo } from './conn-info.js';
 import { runInspectors, type Inspector } from './inspector.js';
-import { acceptedSocketOptions, fixedLocalAddress, setInheritedOptions } from './socket-options.js';
+import { acceptedSocketOptions, fixedLocalAddress, setInheritedKeepAlive, setInheritedOptions } from './socket-options.js';
 
 export interface ListenerSettings {
   readonly name: string;
@@ -123,8 +123,12 @@ export class Listener implements SessionOwner {
 
   /** Settings that can change in place (the address cannot). */
   update(settings: ListenerSettings): void {
+    const was = this.#settings.keepAliveMs;
     this.#settings = settings;
     if (this.#server) this.#server.maxConnections = settings.maxConnections ?? Infinity;
+    // Accepted sockets inherit the listening socket's keep-alive: set it again for new connections.
+    if (this.#server && !this.#perSocketOptions && settings.keepAliveMs !== was)
+      this.#perSocketOptions = !setInheritedKeepAlive(this.#server, settings.keepAliveMs);
   }
 
   async start(): Promise<void> {

@@ -25,8 +25,15 @@ export function setInheritedOptions(server: Server, keepAliveMs: number): boolea
   if (!handle?.setNoDelay || !handle.setKeepAlive) return false;
   // Same calls (and libuv defaults for interval and count) as Node makes on each accepted socket.
   if (handle.setNoDelay(true) !== 0) return false;
-  if (keepAliveMs > 0 && handle.setKeepAlive(true, Math.floor(keepAliveMs / 1000)) !== 0) return false;
-  return true;
+  return keepAliveMs === 0 || setInheritedKeepAlive(server, keepAliveMs);
+}
+
+/** A new keep-alive for the sockets accepted from now on (a reload changed `keepAlive`); false if it could not. */
+export function setInheritedKeepAlive(server: Server, keepAliveMs: number): boolean {
+  if (process.platform !== 'linux') return true;
+  const handle = (server as unknown as { _handle?: TcpHandle | null })._handle;
+  if (!handle?.setKeepAlive) return false;
+  return handle.setKeepAlive(keepAliveMs > 0, Math.floor(keepAliveMs / 1000)) === 0;
 }
 
 /**

@@ -25,7 +25,7 @@ export interface NativeRelayed {
   onNativeEnd(end: NativeEnd): void;
 }
 
-/** What we touch of a net.Socket's internals (undocumented, stable since Node 0.x; see platform.md). */
+/** What we touch of a net.Socket's internals (undocumented, stable since Node 0.x). */
 interface StreamHandle {
   fd?: number;
   reading?: boolean;
