@@ -9,7 +9,12 @@ import type { CloseReason, Refusal } from '../core/close-reason.js';
 import type { PoolContext, SessionObserver } from '../proxy/session-types.js';
 import { connInfoOf, type ConnInfo } from './conn-info.js';
 import { runInspectors, type Inspector } from './inspector.js';
-import { acceptedSocketOptions, fixedLocalAddress, setInheritedKeepAlive, setInheritedOptions } from './socket-options.js';
+import {
+  acceptedSocketOptions,
+  fixedLocalAddress,
+  setInheritedKeepAlive,
+  setInheritedOptions,
+} from './socket-options.js';
 
 export interface ListenerSettings {
   readonly name: string;
