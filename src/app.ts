@@ -13,6 +13,7 @@ import { PoolRuntime as PoolRuntimeClass, targetSpecs } from './pool/pool-runtim
 import { TargetStore, type ConfigChange } from './store/target-store.js';
 import { poolDialer, upstreamTlsWarnings } from './tls/upstream-dialer.js';
 import { RelayChoice, type RelayStatus } from './proxy/relay-choice.js';
+import { udpPlaneFor, type UdpPlane } from './udp/udp-app.js';
 
 export interface AppDeps {
   readonly log: Logger;
@@ -58,6 +59,12 @@ export class App {
   /** Native or JavaScript relay for new sessions (config `relay`). */
   readonly #relay: RelayChoice;
   #config: Config | undefined;
+  /** The `protocol: udp` listeners (src/udp/), routing to the same pools. */
+  readonly udp: UdpPlane;
+
+  constructor(readonly deps: AppDeps) {
+    this.#relay = deps.relay ?? new RelayChoice();
+    this.udp = udpPlaneFor(this, (name) => this.#pools.get(name));
   /** What the last apply() changed in the store, for a revert. */
   #lastChange: ConfigChange | undefined;
   /** Every target change: the store's, which the pools follow. */
@@ -169,9 +176,14 @@ export class App {
     for (const w of upstreamTlsWarnings(next.pools)) this.deps.log.warn(w);
     this.#relay.setMode(next.relay);
     // 1. listeners with a new address: open first, so a bind failure aborts the reload cleanly
-    const rebound = diff.listeners.changed.filter((l) => l.changes.some((c) => c.key === 'bind'));
+    const rebound = diff.listeners.changed.filter((l) =>
+      l.changes.some((c) => c.key === 'bind' || c.key === 'protocol'),
+    );
     const opened: Listener[] = [];
-    for (const name of this.deps.serveTraffic === false ? [] : [...diff.listeners.added, ...names(rebound)]) {
+    const tcpOnly = (n: string): boolean => next.listeners[n]?.protocol !== 'udp';
+    for (const name of this.deps.serveTraffic === false
+      ? []
+      : [...diff.listeners.added, ...names(rebound)].filter(tcpOnly)) {
       const l = new Listener(
         { ...listenerSettings(name, next), reusePort: this.deps.reusePort === true },
         pipelines.get(name)!,
@@ -187,6 +199,10 @@ export class App {
       }
       opened.push(l);
     }
+    const udp = await this.udp.prepare(next).catch(async (e: unknown) => {
+      await Promise.all(opened.map((o) => o.drain(0)));
+      throw e;
+    });
     // 2. pools: settings from the config; targets from the store, where a reload replaces the config
     // layer and drops the admin API's membership and weight changes (store/target-store.ts)
     for (const name of diff.pools.added) this.#pools.set(name, this.#newPool(name, next));
@@ -215,6 +231,11 @@ export class App {
     }
     for (const [name, l] of this.#listeners) {
       if (opened.includes(l)) continue;
+      if (!tcpOnly(name)) {
+        draining.push(l.drain(drainMs)); // became a UDP listener
+        this.#listeners.delete(name);
+        continue;
+      }
       // A new pipeline on every apply: certificates are read again, so rotation needs no config change.
       l.setPipeline(pipelines.get(name)!);
       l.update(listenerSettings(name, next));
@@ -224,6 +245,7 @@ export class App {
       draining.push(this.#pools.get(name)!.stop());
       this.#pools.delete(name);
     }
+    udp.commit();
     this.#config = next;
     // Drains run in the background: a reload returns as soon as the new config serves.
     void Promise.all(draining).catch((e: unknown) => this.deps.log.error({ err: e }, 'drain failed'));
@@ -233,6 +255,7 @@ export class App {
   /** Graceful shutdown: stop accepting everywhere, drain up to `drainMs`, stop health checks. */
   async shutdown(drainMs: number): Promise<void> {
     await Promise.all([...this.#listeners.values()].map((l) => l.drain(drainMs)));
+    await this.udp.stop();
     await Promise.all([...this.#pools.values()].map((p) => p.stop()));
     this.#relay.stop();
   }

@@ -12,7 +12,8 @@ export interface CliOptions {
   backend?: string[];
   algorithm: string;
   connectTimeout: string;
-  idleTimeout: string;
+  /** Default 1h, or 30s with `--udp` (a UDP session holds a socket until it is idle this long). */
+  idleTimeout?: string;
   retries: string;
   healthInterval: string;
   healthTimeout?: string;
@@ -30,6 +31,8 @@ export interface CliOptions {
   /** `--workers N|auto`: worker processes (default one process, no cluster). */
   workers?: string;
   relay?: string;
+  /** `--udp`: balance UDP datagrams instead of TCP connections (src/udp/). */
+  udp?: boolean;
 }
 
 export interface BackendArg {
@@ -102,12 +105,14 @@ export function configFromCli(
   const usingSamples = o.backend === undefined;
   const backends = parseBackends(o.backend ?? SAMPLE_BACKENDS);
   const interval = durationOption('--health-interval', o.healthInterval, true);
+  const udp = o.udp === true;
   return {
     usingSamples,
     config: {
       listeners: {
         main: {
           bind: formatHostPort({ host: o.host, port }),
+          ...(udp ? { protocol: 'udp' as const } : {}),
           pool: 'default',
           ...(o.maxConnections !== undefined
             ? { maxConnections: intOption('--max-connections', o.maxConnections, 1, 10_000_000) }
@@ -119,7 +124,7 @@ export function configFromCli(
           algorithm: o.algorithm as BalancerKind,
           targets: backends.map((b) => ({ address: b.address, weight: b.weight })),
           healthCheck: {
-            type: interval === '0ms' ? 'none' : 'tcp',
+            type: interval === '0ms' ? 'none' : udp ? 'udp' : 'tcp',
             interval: interval === '0ms' ? '2s' : interval,
             // like HAProxy's `timeout check`, the check timeout defaults to (at most) the interval
             timeout:
@@ -130,7 +135,7 @@ export function configFromCli(
             fall: intOption('--fall', o.fall, 1, 100),
           },
           connectTimeout: durationOption('--connect-timeout', o.connectTimeout, false),
-          idleTimeout: durationOption('--idle-timeout', o.idleTimeout, true),
+          idleTimeout: durationOption('--idle-timeout', o.idleTimeout ?? (udp ? '30s' : '1h'), true),
           retries: intOption('--retries', o.retries, 0, 10),
           ...(o.sendProxy !== undefined ? { proxyProtocol: sendProxyOption(o.sendProxy) } : {}),
         },

@@ -22,6 +22,7 @@ import { resolveWorkers } from '../cluster/worker-count.js';
 import type { Engine } from '../runtime.js';
 import { configFromCli, type CliOptions } from './options.js';
 import { systemdNotifier, type Notifier } from '../supervisor/sd-notify.js';
+import { udpBanner } from '../udp/udp-app.js';
 
 // CLI flags that produced a config path, so that a cross-check names the flag the user typed.
 const CLI_NAMES: Record<string, string> = {
@@ -145,6 +146,7 @@ export async function runBalancer(
   installSignals(app, logger, reloader, notifier, samples, admin, watcher);
   // One write: a reader (tests, scripts) that sees the first line sees the whole banner.
   const banner = [...app.listeners().values()].map((l) => `Server is listening on port ${l.port}\n`);
+  banner.push(...udpBanner(app));
   if (admin) banner.push(`Admin API listening on ${admin.url}\n`);
   const targets = Object.values(config.pools).flatMap((p) =>
     p.targets.map((t) => `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`),

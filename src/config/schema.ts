@@ -68,7 +68,7 @@ export const proxyProtocolSendSchema = z
 
 export const healthCheckSchema = z
   .object({
-    type: z.enum(['tcp', 'http', 'send-expect', 'none']).default('tcp'),
+    type: z.enum(['tcp', 'http', 'send-expect', 'udp', 'none']).default('tcp'),
     interval: durationMs(1).default(2000),
     /** HAProxy's fastinter: in transition, and for a target marked DOWN by traffic. Default min(interval, 250ms). */
     fastInterval: durationMs(1).optional(),
@@ -202,7 +202,11 @@ export const proxyProtocolAcceptSchema = z
 export const listenerSchema = z
   .object({
     bind: bindAddress,
+    /** udp: datagrams, one session per client address:port (src/udp/). */
+    protocol: z.enum(['tcp', 'udp']).optional(),
     pool: z.string().min(1),
+    /** udp: bytes of datagrams held at once (waiting for a session's socket, or in send queues). */
+    maxBufferedBytes: z.number().int().min(65_535).optional(),
     maxConnections: z.number().int().min(1).optional(),
     ...accessControlKeys,
     routes: z.array(sniRouteSchema).optional(),

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { formatHostPort, type HostPort } from '../core/address.js';
 import type { Config, HealthCheckConfig, ListenerConfig } from './schema.js';
+import { udpIssues } from './udp-semantic.js';
 
 export interface ConfigIssue {
   readonly path: (string | number)[];
@@ -12,7 +13,8 @@ export interface ConfigIssue {
 /** Checks the schema cannot express: cross references, duplicates, unsafe combinations. */
 export function semanticIssues(c: Config): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  const binds: { name: string; bind: HostPort; path: (string | number)[] }[] = [];
+  // A UDP and a TCP listener may share an address (DNS serves both); the admin API is TCP.
+  const binds: { name: string; bind: HostPort; path: (string | number)[]; udp?: boolean }[] = [];
   for (const [name, l] of Object.entries(c.listeners)) {
     if (!(l.pool in c.pools)) {
       const known = Object.keys(c.pools);
@@ -22,11 +24,16 @@ export function semanticIssues(c: Config): ConfigIssue[] {
       });
     }
     issues.push(...routeIssues(name, l, c));
-    binds.push({ name: `listener "${name}"`, bind: l.bind, path: ['listeners', name, 'bind'] });
+    binds.push({
+      name: `listener "${name}"`,
+      bind: l.bind,
+      path: ['listeners', name, 'bind'],
+      udp: l.protocol === 'udp',
+    });
   }
   if (c.admin) binds.push({ name: 'the admin API', bind: c.admin.bind, path: ['admin', 'bind'] });
   binds.forEach((b, i) => {
-    const other = binds.slice(0, i).find((o) => overlaps(o.bind, b.bind));
+    const other = binds.slice(0, i).find((o) => (o.udp === true) === (b.udp === true) && overlaps(o.bind, b.bind));
     if (!other) return;
     const [mine, theirs] = [formatHostPort(b.bind), formatHostPort(other.bind)];
     issues.push({
@@ -50,6 +57,7 @@ export function semanticIssues(c: Config): ConfigIssue[] {
       });
     issues.push(...healthCheckIssues(hc, ['pools', name, 'healthCheck']));
   }
+  issues.push(...udpIssues(c));
   if (c.admin && c.admin.token === undefined && !isLoopback(c.admin.bind.host))
     issues.push({
       path: ['admin', 'token'],
@@ -82,16 +90,19 @@ const overlaps = (a: HostPort, b: HostPort): boolean =>
 
 function healthCheckIssues(hc: HealthCheckConfig, path: (string | number)[]): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
-  const onlyFor = (key: 'send' | 'expect' | 'host', type: string): void => {
-    if (hc[key] !== undefined && hc.type !== type)
-      issues.push({ path: [...path, key], message: `only used by type: ${type} checks (this one is ${hc.type})` });
+  const onlyFor = (key: 'send' | 'expect' | 'host', ...types: string[]): void => {
+    if (hc[key] !== undefined && !types.includes(hc.type))
+      issues.push({
+        path: [...path, key],
+        message: `only used by type: ${types.join(' or ')} checks (this one is ${hc.type})`,
+      });
   };
-  onlyFor('send', 'send-expect');
-  onlyFor('expect', 'send-expect');
+  onlyFor('send', 'send-expect', 'udp');
+  onlyFor('expect', 'send-expect', 'udp');
   onlyFor('host', 'http');
   if (hc.type === 'send-expect' && hc.expect === undefined)
     issues.push({ path: [...path, 'expect'], message: 'a send-expect check needs "expect"' });
-  if (hc.type === 'send-expect' && hc.expect !== undefined && hc.expectRegex) {
+  if ((hc.type === 'send-expect' || hc.type === 'udp') && hc.expect !== undefined && hc.expectRegex) {
     try {
       new RegExp(hc.expect);
     } catch (e) {

@@ -19,7 +19,8 @@ export interface RunningCli {
 /** Starts the built CLI and resolves when it prints `Server is listening on port N` (30 s: the 2 cores are shared by parallel suites). */
 export function startCli(
   args: readonly string[],
-  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+  /** `ready`: the banner line to wait for, with the port in group 1 (UDP: `Server is listening on udp port N`). */
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; ready?: RegExp } = {},
 ): Promise<RunningCli> {
   const proc = spawn(process.execPath, [CLI, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -36,7 +37,7 @@ export function startCli(
       reject(new Error(`CLI did not start: ${out} ${err}`));
     }, opts.timeoutMs ?? 60_000);
     const check = (): void => {
-      const m = /Server is listening on port (\d+)/.exec(out);
+      const m = (opts.ready ?? /Server is listening on port (\d+)/).exec(out);
       if (!m) return;
       clearTimeout(timer);
       proc.stdout.off('data', check);

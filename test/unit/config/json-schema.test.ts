@@ -18,7 +18,7 @@ test('the JSON Schema describes the file as written: keys, enums, no unknown key
   assert.equal(s.additionalProperties, false);
   const text = JSON.stringify(s);
   assert.match(text, /"enum":\["round-robin","least-connections","random","source-hash","first"\]/);
-  assert.match(text, /"enum":\["tcp","http","send-expect","none"\]/);
+  assert.match(text, /"enum":\["tcp","http","send-expect","udp","none"\]/);
 });
 
 test('knownKeysAt finds the keys of objects inside records, lists and unions', () => {

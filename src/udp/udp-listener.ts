@@ -1,0 +1,243 @@
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { isIP } from 'node:net';
+import { formatHostPort } from '../core/address.js';
+import type { CloseReason } from '../core/close-reason.js';
+import { ListenError } from '../core/errors.js';
+import type { TargetId } from '../core/types.js';
+import type { Logger } from '../log/logger.js';
+import { Sweeper } from '../proxy/sweeper.js';
+import { SessionTable, type SessionPolicy } from './session-table.js';
+import { UdpSession, type SessionHost, type UdpPoolContext } from './udp-session.js';
+import {
+  countDrop,
+  noTraffic,
+  type TargetUdpStats,
+  type Traffic,
+  type UdpDropReason,
+  type UdpObserver,
+  type UdpSessionEnd,
+  type UdpStats,
+} from './udp-types.js';
+
+export interface UdpListenerSettings {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly maxBufferedBytes: number;
+  /** Bind the port exclusively with SO_REUSEPORT (Node >= 22.12: src/udp/udp-workers.ts). */
+  readonly reusePort?: boolean;
+  /** Bind in this process even inside a cluster worker (no handle shared through the primary). */
+  readonly exclusive?: boolean;
+}
+
+/** How a listener handles a client's first datagram, swapped as a whole on reload. */
+export interface UdpPipeline {
+  readonly policy: SessionPolicy;
+  /** The pool for new sessions and the PROXY v2 header its targets get, if any. */
+  readonly route: () =>
+    { ctx: UdpPoolContext; idleMs: () => number; header?: (ip: string, port: number) => Buffer } | undefined;
+}
+
+/** Sweep resolution: idle expiry fires up to this late. */
+const TICK_MS = 100;
+const RECV_BUFFER = 4 * 1024 * 1024;
+
+/**
+ * One UDP address: the session table (client address:port → session), the listener socket every
+ * reply leaves from, idle expiry on a coarse tick, and drops counted by reason.
+ */
+export class UdpListener implements SessionHost {
+  readonly name: string;
+  #settings: UdpListenerSettings;
+  #pipeline: UdpPipeline;
+  #sock: Socket | undefined;
+  readonly #table: SessionTable<UdpSession>;
+  readonly #sweeper: Sweeper;
+  readonly #tickSet = new Set([{ sweep: (now: number) => this.#sweep(now) }]);
+  #buffered = 0;
+  #stopping = false;
+  now = performance.now();
+
+  constructor(
+    settings: UdpListenerSettings,
+    pipeline: UdpPipeline,
+    readonly stats: UdpStats,
+    private readonly observer: UdpObserver,
+    private readonly log: Logger,
+  ) {
+    this.name = settings.name;
+    this.#settings = settings;
+    this.#pipeline = pipeline;
+    this.#table = new SessionTable(() => this.#pipeline.policy);
+    this.#sweeper = new Sweeper(() => this.#tickSet, TICK_MS);
+  }
+
+  get settings(): UdpListenerSettings {
+    return this.#settings;
+  }
+
+  get maxQueued(): number {
+    return this.#settings.maxBufferedBytes;
+  }
+
+  get port(): number {
+    try {
+      return this.#sock?.address().port ?? this.#settings.port;
+    } catch {
+      return this.#settings.port;
+    }
+  }
+
+  get activeSessions(): number {
+    return this.#table.size;
+  }
+
+  get bufferedBytes(): number {
+    return this.#buffered;
+  }
+
+  sessions(): Iterable<UdpSession> {
+    return this.#table.values();
+  }
+
+  setPipeline(p: UdpPipeline): void {
+    this.#pipeline = p;
+  }
+
+  update(settings: UdpListenerSettings): void {
+    this.#settings = settings;
+  }
+
+  async start(): Promise<void> {
+    const s = this.#settings;
+    const type = isIP(s.host) === 6 ? 'udp6' : 'udp4';
+    // reusePort is not in Node 20's types (nor in its runtime before 22.12: udp-workers.ts).
+    const sock = createSocket({ type, ...(s.reusePort === true ? { reusePort: true } : {}) } as { type: 'udp4' });
+    await new Promise<void>((resolve, reject) => {
+      const onError = (e: NodeJS.ErrnoException): void => {
+        const why =
+          e.code === 'EADDRINUSE' ? 'address already in use' : e.code === 'EACCES' ? 'permission denied' : e.message;
+        reject(new ListenError(`cannot listen on udp ${formatHostPort(s)}: ${why}`, e));
+      };
+      sock.once('error', onError);
+      sock.bind({ address: s.host, port: s.port, exclusive: s.exclusive === true || s.reusePort === true }, () => {
+        sock.off('error', onError);
+        resolve();
+      });
+    });
+    try {
+      sock.setRecvBufferSize(RECV_BUFFER); // bursts of many clients; the kernel caps it at rmem_max
+    } catch {
+      // keep the default
+    }
+    sock.on('error', (e: NodeJS.ErrnoException) =>
+      this.log.warn({ listener: this.name, err: e.code ?? e.message }, 'udp socket error'),
+    );
+    sock.on('message', (msg, rinfo) => this.#onMessage(msg, rinfo));
+    this.#sock = sock;
+  }
+
+  #onMessage(msg: Buffer, r: RemoteInfo): void {
+    const key = `${r.address} ${r.port}`;
+    let s = this.#table.get(key);
+    if (!s) {
+      if (this.#stopping) return this.#count('shutdown', 'listener stopping');
+      s = this.#open(key, r);
+      if (!s) return;
+    }
+    this.stats.traffic.datagramsFromClient++;
+    this.stats.traffic.bytesFromClient += msg.length;
+    s.forward(msg);
+  }
+
+  #open(key: string, r: RemoteInfo): UdpSession | undefined {
+    const refused = this.#table.admit(r.address);
+    if (refused) return this.#count(refused.reason, refused.detail, r);
+    const route = this.#pipeline.route();
+    if (!route) {
+      this.#table.release(r.address);
+      return this.#count('no_healthy_target', 'no pool', r);
+    }
+    this.now = performance.now();
+    const s = new UdpSession(r.address, r.port, route.ctx, this, route.header?.(r.address, r.port), route.idleMs);
+    if (!s.pick()) {
+      this.#table.release(r.address);
+      return this.#count('no_healthy_target', `pool ${route.ctx.name} has no target for ${r.address}`, r);
+    }
+    this.#table.add(key, s);
+    this.stats.sessionsTotal++;
+    this.#sweeper.wake();
+    return s;
+  }
+
+  #count(reason: UdpDropReason, detail: string, r?: RemoteInfo): undefined {
+    countDrop(this.stats.drops, reason);
+    this.observer.onUdpDrop?.(this.name, reason, r ? `${r.address}:${r.port}: ${detail}` : detail);
+    return undefined;
+  }
+
+  // SessionHost
+  reply(msg: Buffer, port: number, ip: string): void {
+    const sock = this.#sock;
+    if (!sock) return;
+    if (sock.getSendQueueSize() + msg.length > this.#settings.maxBufferedBytes) {
+      this.#count('buffer_full', 'reply queue full');
+      return;
+    }
+    this.stats.traffic.datagramsToClient++;
+    this.stats.traffic.bytesToClient += msg.length;
+    sock.send(msg, port, ip);
+  }
+
+  reserve(bytes: number): boolean {
+    if (this.#buffered + bytes > this.#settings.maxBufferedBytes) return false;
+    this.#buffered += bytes;
+    return true;
+  }
+
+  free(bytes: number): void {
+    this.#buffered -= bytes;
+  }
+
+  drop(reason: UdpDropReason, s: UdpSession, detail: string): void {
+    if (s.target) countDrop(this.#targetStats(s.ctx.name, s.target.id).drops, reason);
+    this.#count(reason, `${s.clientIp}:${s.clientPort}: ${detail}`);
+  }
+
+  #targetStats(pool: string, target: TargetId): TargetUdpStats {
+    let byTarget = this.stats.targets.get(pool);
+    if (!byTarget) this.stats.targets.set(pool, (byTarget = new Map<string, TargetUdpStats>()));
+    let t = byTarget.get(target);
+    if (!t) byTarget.set(target, (t = { sessionsTotal: 0, traffic: noTraffic(), drops: new Map() }));
+    return t;
+  }
+
+  targetTraffic(pool: string, target: TargetId, started: boolean): Traffic {
+    const t = this.#targetStats(pool, target);
+    if (started) t.sessionsTotal++;
+    return t.traffic;
+  }
+
+  ended(s: UdpSession, end: UdpSessionEnd): void {
+    this.#table.delete(`${s.clientIp} ${s.clientPort}`, s.clientIp);
+    this.observer.onUdpSessionEnd(end);
+  }
+
+  #sweep(now: number): void {
+    this.now = now;
+    for (const s of this.#table.values()) {
+      const idleMs = s.idleMs();
+      if (idleMs > 0 && now - s.seen >= idleMs) s.end('idle_timeout');
+    }
+  }
+
+  /** Ends every session with `reason` and closes the socket. */
+  async stop(reason: CloseReason = 'shutdown'): Promise<void> {
+    this.#stopping = true;
+    this.#sweeper.stop();
+    for (const s of [...this.#table.values()]) s.end(reason);
+    const sock = this.#sock;
+    this.#sock = undefined;
+    if (sock) await new Promise<void>((resolve) => sock.close(() => resolve()));
+  }
+}

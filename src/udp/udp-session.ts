@@ -1,0 +1,220 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { isIP } from 'node:net';
+import type { CloseReason } from '../core/close-reason.js';
+import type { TargetId } from '../core/types.js';
+import type { PassiveHealth } from '../health/health-control.js';
+import type { Pool } from '../pool/pool.js';
+import type { Target } from '../pool/target.js';
+import { MAX_DATAGRAM, noTraffic, type Traffic, type UdpDropReason, type UdpSessionEnd } from './udp-types.js';
+
+/** What a UDP session needs of its pool (a PoolRuntime is one). */
+export interface UdpPoolContext {
+  readonly name: string;
+  readonly pool: Pick<Pool, 'select' | 'acquire' | 'release' | 'hasEligible'>;
+  readonly health: PassiveHealth;
+}
+
+/** What a session needs of its listener: the way back to the client, time, the buffer budget. */
+export interface SessionHost {
+  readonly name: string;
+  /** Coarse time (ms), advanced by the listener's sweep tick: no clock read per datagram. */
+  readonly now: number;
+  /** Sends a target's reply to the client from the listener's own socket. */
+  reply(msg: Buffer, port: number, ip: string): void;
+  /** Takes `bytes` from the listener's buffer budget; false (nothing taken) when it is spent. */
+  reserve(bytes: number): boolean;
+  free(bytes: number): void;
+  /** Largest send queue a socket may hold (the same budget bounds each kernel queue). */
+  readonly maxQueued: number;
+  drop(reason: UdpDropReason, s: UdpSession, detail: string): void;
+  /** Per-target counters, kept by the listener's stats. */
+  targetTraffic(pool: string, target: TargetId, started: boolean): Traffic;
+  ended(s: UdpSession, end: UdpSessionEnd): void;
+}
+
+/**
+ * One client address:port: its target, and a connected upstream socket of its own, so that the
+ * target's replies are known to be this client's. Datagrams go one by one (never merged or split);
+ * while the socket opens they wait within the listener's budget, or are dropped.
+ */
+export class UdpSession {
+  target: Target | undefined;
+  #sock: Socket | undefined;
+  #ready = false;
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  /** The target answered with port unreachable: the next datagram tries another. */
+  #refused = false;
+  #ended = false;
+  seen: number;
+  readonly #started: number;
+  readonly traffic: Traffic = noTraffic();
+  /** Traffic since the current target was acquired (released to it when the session moves or ends). */
+  #segment: Traffic = noTraffic();
+  #targetTraffic: Traffic = noTraffic();
+  #moves = 0;
+
+  constructor(
+    readonly clientIp: string,
+    readonly clientPort: number,
+    readonly ctx: UdpPoolContext,
+    private readonly host: SessionHost,
+    /** Prefixed to every datagram to the target (PROXY v2 over UDP). */
+    private readonly header: Buffer | undefined,
+    /** The pool's idleTimeout, read live (a reload can change it); 0: never. */
+    readonly idleMs: () => number,
+  ) {
+    this.seen = host.now;
+    this.#started = Date.now();
+  }
+
+  get pendingBytes(): number {
+    return this.#pendingBytes;
+  }
+
+  /** Picks a target (none tried in `exclude`); false when the pool has none for this client. */
+  pick(exclude?: ReadonlySet<TargetId>): boolean {
+    const t = this.ctx.pool.select({ clientIp: this.clientIp, exclude });
+    if (!t) return false;
+    this.ctx.pool.acquire(t);
+    this.target = t;
+    this.#targetTraffic = this.host.targetTraffic(this.ctx.name, t.id, true);
+    this.#open(t);
+    return true;
+  }
+
+  /** A datagram from the client. */
+  forward(msg: Buffer): void {
+    this.seen = this.host.now;
+    const t = this.target;
+    if (!t || this.#refused || !t.eligible) {
+      if (!this.#move()) return this.host.drop('no_healthy_target', this, 'no target for this session');
+    }
+    const size = msg.length + (this.header?.length ?? 0);
+    if (size > MAX_DATAGRAM) return this.host.drop('too_large', this, `${size} bytes with the PROXY header`);
+    this.#count(msg.length, true);
+    if (!this.#ready) {
+      if (!this.host.reserve(msg.length)) return this.host.drop('buffer_full', this, 'waiting for the upstream socket');
+      this.#pending.push(msg);
+      this.#pendingBytes += msg.length;
+      return;
+    }
+    this.#send(msg);
+  }
+
+  #send(msg: Buffer): void {
+    const sock = this.#sock!;
+    if (sock.getSendQueueSize() + msg.length > this.host.maxQueued)
+      return this.host.drop('buffer_full', this, 'upstream send queue full');
+    if (this.header) sock.send([this.header, msg]);
+    else sock.send(msg);
+  }
+
+  #count(bytes: number, fromClient: boolean): void {
+    for (const c of [this.traffic, this.#segment, this.#targetTraffic]) {
+      if (fromClient) {
+        c.datagramsFromClient++;
+        c.bytesFromClient += bytes;
+      } else {
+        c.datagramsToClient++;
+        c.bytesToClient += bytes;
+      }
+    }
+  }
+
+  #open(t: Target): void {
+    const sock = createSocket({ type: isIP(t.spec.host) === 6 ? 'udp6' : 'udp4' });
+    this.#sock = sock;
+    this.#ready = false;
+    let answered = false;
+    sock.on('message', (msg) => {
+      if (sock !== this.#sock) return;
+      this.seen = this.host.now;
+      if (!answered) {
+        answered = true;
+        this.ctx.health.reportConnectSuccess(t.id);
+      }
+      this.#count(msg.length, false);
+      this.host.reply(msg, this.clientPort, this.clientIp);
+    });
+    sock.on('error', (e: NodeJS.ErrnoException) => {
+      if (sock !== this.#sock) return;
+      if (e.code === 'ECONNREFUSED') {
+        // ICMP port unreachable: a passive failure; the next datagram moves to another target.
+        this.#refused = true;
+        this.ctx.health.reportConnectFailure(t.id, 'port unreachable');
+        this.host.drop('port_unreachable', this, `${t.id} port unreachable`);
+        return;
+      }
+      if (!this.#ready) {
+        this.ctx.health.reportConnectFailure(t.id, `udp ${e.code ?? e.message}`);
+        this.#refused = true;
+        this.#flushPending(false);
+        return;
+      }
+      this.host.drop('send_error', this, `${t.id}: ${e.code ?? e.message}`);
+    });
+    sock.connect(t.spec.port, t.spec.host, () => {
+      if (sock !== this.#sock) return;
+      this.#ready = true;
+      this.#flushPending(true);
+    });
+  }
+
+  #flushPending(send: boolean): void {
+    const pending = this.#pending;
+    this.host.free(this.#pendingBytes);
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    for (const msg of pending) {
+      if (send) this.#send(msg);
+      else this.host.drop('send_error', this, 'upstream socket failed');
+    }
+  }
+
+  /** To another target: the old one is released (its sessions move as they speak again). */
+  #move(): boolean {
+    const old = this.target;
+    const exclude = old && this.#refused ? new Set([old.id]) : undefined;
+    this.#closeUpstream();
+    this.#refused = false;
+    if (this.pick(exclude)) {
+      if (old) this.#moves++;
+      return true;
+    }
+    // The refused target may be the only one: try it again rather than drop everything.
+    return exclude !== undefined && this.pick();
+  }
+
+  #closeUpstream(): void {
+    if (this.#pendingBytes > 0) this.#flushPending(false);
+    const sock = this.#sock;
+    this.#sock = undefined;
+    this.#ready = false;
+    if (sock) sock.close();
+    if (this.target) {
+      this.ctx.pool.release(this.target, this.#segment.bytesFromClient, this.#segment.bytesToClient);
+      this.target = undefined;
+    }
+    this.#segment = noTraffic();
+  }
+
+  end(reason: CloseReason): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    const target = this.target?.id;
+    this.#closeUpstream();
+    this.host.ended(this, {
+      listener: this.host.name,
+      pool: this.ctx.name,
+      protocol: 'udp',
+      client: this.clientIp,
+      clientPort: this.clientPort,
+      target,
+      moves: this.#moves,
+      ...this.traffic,
+      durationMs: Date.now() - this.#started,
+      reason,
+    });
+  }
+}

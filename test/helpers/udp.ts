@@ -1,0 +1,179 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createSocket, type Socket } from 'node:dgram';
+import { once } from 'node:events';
+
+/** A free UDP port on 127.0.0.1 (bound, read, closed: for peers that cannot take port 0). */
+export async function freeUdpPort(): Promise<number> {
+  const s = createSocket('udp4');
+  s.bind(0, '127.0.0.1');
+  await once(s, 'listening');
+  const { port } = s.address();
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+export interface UdpPeer {
+  readonly port: number;
+  /** Every datagram received, as it arrived. */
+  readonly received: Buffer[];
+  /** Distinct client address:port pairs seen (the load balancer's upstream sockets). */
+  readonly sources: Set<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * A UDP target: replies to each datagram with `name:` + the datagram, or the datagram itself
+ * when `name` is empty (large datagrams compare as they are).
+ */
+export async function udpEcho(name: string, port = 0): Promise<UdpPeer> {
+  const s = createSocket('udp4');
+  const received: Buffer[] = [];
+  const sources = new Set<string>();
+  s.on('message', (m, r) => {
+    received.push(m);
+    sources.add(`${r.address}:${r.port}`);
+    s.send(name ? [Buffer.from(`${name}:`), m] : m, r.port, r.address);
+  });
+  s.bind(port, '127.0.0.1');
+  await once(s, 'listening');
+  return {
+    port: s.address().port,
+    received,
+    sources,
+    close: () => new Promise<void>((r) => s.close(() => r())),
+  };
+}
+
+/** A client socket: sends datagrams to `port` and collects the replies. */
+export class UdpClient {
+  readonly sock: Socket = createSocket('udp4');
+  readonly replies: Buffer[] = [];
+  #waiters: (() => void)[] = [];
+
+  constructor(readonly port: number) {
+    this.sock.on('message', (m) => {
+      this.replies.push(m);
+      for (const w of this.#waiters.splice(0)) w();
+    });
+  }
+
+  send(msg: Buffer | string): void {
+    this.sock.send(msg, this.port, '127.0.0.1');
+  }
+
+  /** Waits until `n` replies arrived (in total), or rejects after `timeoutMs`. */
+  async waitFor(n: number, timeoutMs = 10_000): Promise<Buffer[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.replies.length < n) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`${this.replies.length} of ${n} replies`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, left);
+        this.#waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+    return this.replies;
+  }
+
+  /** Sends and resolves with the next reply. */
+  async request(msg: Buffer | string, timeoutMs = 10_000): Promise<Buffer> {
+    const n = this.replies.length;
+    this.send(msg);
+    return (await this.waitFor(n + 1, timeoutMs))[n]!;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((r) => this.sock.close(() => r()));
+  }
+}
+
+export interface Dnsmasq {
+  readonly port: number;
+  stop(): Promise<void>;
+}
+
+/** dnsmasq (Debian dnsmasq-base) on 127.0.0.1 and a free port, answering `records` (name → IPv4) only. */
+export async function startDnsmasq(records: Record<string, string>): Promise<Dnsmasq> {
+  const port = await freeUdpPort();
+  const args = [
+    '--no-daemon',
+    '--user=root',
+    `--port=${port}`,
+    '--listen-address=127.0.0.1',
+    '--bind-interfaces',
+    '--no-resolv',
+    '--no-hosts',
+    '--pid-file=',
+    '--local=/test/',
+    ...Object.entries(records).map(([n, ip]) => `--host-record=${n},${ip}`),
+  ];
+  const proc: ChildProcess = spawn('dnsmasq', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  proc.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  // Ready when it answers.
+  const probe = createSocket('udp4');
+  try {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`dnsmasq exited: ${err}`);
+      const name = Object.keys(records)[0]!;
+      probe.send(dnsQuery(name, 1), port, '127.0.0.1');
+      const got = await Promise.race([
+        once(probe, 'message').then(() => true),
+        new Promise<false>((r) => setTimeout(() => r(false), 200)),
+      ]);
+      if (got) break;
+      if (Date.now() > deadline) throw new Error(`dnsmasq did not answer: ${err}`);
+    }
+  } catch (e) {
+    proc.kill('SIGKILL');
+    throw e;
+  } finally {
+    probe.close();
+  }
+  return {
+    port,
+    stop: async () => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** A DNS query for `name`, type A (1), as bytes. */
+export function dnsQuery(name: string, id: number): Buffer {
+  const labels = name.split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)]));
+  const head = Buffer.from([id >> 8, id & 255, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+  return Buffer.concat([head, ...labels, Buffer.from([0, 0, 1, 0, 1])]);
+}
+
+/** The IPv4 address of the first A record of a DNS reply. */
+export function firstA(reply: Buffer): string | undefined {
+  if (reply.length < 16 || reply.readUInt16BE(6) === 0) return undefined;
+  const tail = reply.subarray(reply.length - 4);
+  return [...tail].join('.');
+}
+
+/** `dig +short` through `port`: the answer lines. */
+export function dig(port: number, name: string, extra: readonly string[] = []): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(
+      'dig',
+      ['+short', '+tries=1', '+time=5', '-p', String(port), '@127.0.0.1', name, 'A', ...extra],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    proc.once('error', reject);
+    proc.once('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`dig exited ${code}: ${out}`))));
+  });
+}
+
+/** The banner line of a UDP listener (pass as startCli's `ready`). */
+export const UDP_READY = /Server is listening on udp port (\d+)/;
