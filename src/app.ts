@@ -62,9 +62,6 @@ export class App {
   /** The `protocol: udp` listeners (src/udp/), routing to the same pools. */
   readonly udp: UdpPlane;
 
-  constructor(readonly deps: AppDeps) {
-    this.#relay = deps.relay ?? new RelayChoice();
-    this.udp = udpPlaneFor(this, (name) => this.#pools.get(name));
   /** What the last apply() changed in the store, for a revert. */
   #lastChange: ConfigChange | undefined;
   /** Every target change: the store's, which the pools follow. */
@@ -73,6 +70,7 @@ export class App {
   constructor(readonly deps: AppDeps) {
     this.#relay = deps.relay ?? new RelayChoice();
     this.store = deps.store ?? new TargetStore({ clock: deps.clock });
+    this.udp = udpPlaneFor(this, (name) => this.#pools.get(name));
     this.store.subscribe((events) => {
       for (const name of new Set(events.map((e) => e.pool))) this.#follow(name);
     });
