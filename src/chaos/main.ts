@@ -27,10 +27,12 @@ function raiseOpenFiles(log: (l: string) => void): void {
   const { soft } = openFileLimits();
   if (soft >= WANTED_FILES || process.getuid?.() !== 0) return;
   try {
-    execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${WANTED_FILES}:${WANTED_FILES}`]);
+    execFileSync('prlimit', ['--pid', String(process.pid), `--nofile=${WANTED_FILES}:${WANTED_FILES}`], {
+      stdio: 'ignore',
+    });
     log(`raised the open-file limit from ${soft} to ${openFileLimits().soft}`);
   } catch {
-    log(`could not raise the open-file limit (${soft}): idle clients are scaled down`);
+    log(`the open-file limit stays at ${soft} (prlimit refused: no CAP_SYS_RESOURCE)`);
   }
 }
 

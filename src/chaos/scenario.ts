@@ -56,15 +56,15 @@ export const ports = async (n: number): Promise<number[]> => {
  */
 export async function settledUsage(p: RunningProxy, ms: number): Promise<Usage> {
   await sleep(ms);
-  return steadyUsage(p, 15_000);
+  return steadyUsage(p, 15_000, Math.min(500, ms));
 }
 
-/** Polls the proxy's usage until its descriptor count is the same twice 500 ms apart, or `capMs`. */
-export async function steadyUsage(p: RunningProxy, capMs: number): Promise<Usage> {
+/** Polls the proxy's usage until its descriptor count is the same twice `everyMs` apart, or `capMs`. */
+export async function steadyUsage(p: RunningProxy, capMs: number, everyMs = 500): Promise<Usage> {
   const end = Date.now() + capMs;
   let u = p.usage();
   while (Date.now() < end) {
-    await sleep(500);
+    await sleep(everyMs);
     const next = p.usage();
     if (next.fds === u.fds) return next;
     u = next;
