@@ -26,13 +26,17 @@ export const errorBody = (
 });
 
 /**
- * Reads the whole request body, at most `limit` bytes: a bigger one is refused as soon as its
- * Content-Length (or the bytes that arrived) say so, without buffering it.
+ * Reads the whole request body, at most `limit` bytes (0: a route that takes no body, named by
+ * `route`): a bigger one is refused as soon as its Content-Length (or the bytes that arrived) say
+ * so, without buffering it and without reading the rest (the answer then closes the connection).
  */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number, route = 'this route'): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const tooLarge = (): LbError =>
-      new LbError('LB_ERR_PAYLOAD_TOO_LARGE', `request body is larger than the limit of ${limit} bytes`);
+      new LbError(
+        'LB_ERR_PAYLOAD_TOO_LARGE',
+        limit === 0 ? `${route} takes no body` : `request body is larger than the limit of ${limit} bytes`,
+      );
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) return reject(tooLarge());
     const chunks: Buffer[] = [];
@@ -41,7 +45,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       size += c.length;
       if (size > limit) {
         req.off('data', onData);
-        req.resume();
+        req.pause();
         return reject(tooLarge());
       }
       chunks.push(c);
@@ -63,6 +67,13 @@ export function parseJson(body: Buffer): unknown {
   }
 }
 
+/**
+ * An answer given before the request body was read to its end closes the connection: otherwise
+ * Node reads (and throws away) the rest to reach the next request, however big it is.
+ */
+const closeIfUnread = (res: ServerResponse): Record<string, string> =>
+  res.req.complete ? {} : { connection: 'close' };
+
 export function sendJson(
   res: ServerResponse,
   status: number,
@@ -74,6 +85,7 @@ export function sendJson(
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
     'cache-control': 'no-store',
+    ...closeIfUnread(res),
     ...headers,
   });
   res.end(text);
@@ -84,6 +96,7 @@ export function sendText(res: ServerResponse, status: number, text: string, cont
     'content-type': contentType,
     'content-length': Buffer.byteLength(text),
     'cache-control': 'no-store',
+    ...closeIfUnread(res),
   });
   res.end(text);
 }

@@ -21,6 +21,8 @@ export interface Route {
   readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** `/api/pools/:pool/targets/:target`: literal segments and `:name` parameters. */
   readonly path: string;
+  /** Takes a JSON body (up to the admin body limit); any other route refuses a body with 413. */
+  readonly body?: true;
   handle(req: AdminRequest, ctx: AdminContext): Promise<Reply> | Reply;
 }
 

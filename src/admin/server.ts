@@ -101,14 +101,19 @@ export class AdminServer {
     const match = matchRoute(this.#routes, method, url.pathname);
     if ('error' in match)
       return this.#error(res, match.error, match.message, match.allow ? { allow: match.allow.join(', ') } : {});
+    // Every route has a body limit: the configured one where a body is taken, 0 elsewhere.
+    const limit = match.route.body ? (this.settings.bodyLimit ?? 65_536) : 0;
+    const route = `${method} ${match.route.path}`;
     let body: Promise<unknown> | undefined;
+    const readJson = (): Promise<unknown> => (body ??= readBody(req, limit, route).then(parseJson));
+    if (!match.route.body) await readJson();
     const areq: AdminRequest = {
       method,
       path: url.pathname,
       params: match.params,
       query: url.searchParams,
       remote: req.socket.remoteAddress ?? 'unknown',
-      json: () => (body ??= readBody(req, this.settings.bodyLimit ?? 65_536).then(parseJson)),
+      json: readJson,
     };
     await this.ctx.refresh?.();
     const reply: Reply = await match.route.handle(areq, this.ctx);

@@ -63,6 +63,7 @@ export const targetRoutes: readonly Route[] = [
   {
     method: 'POST',
     path: '/api/pools/:pool/targets',
+    body: true,
     handle: async (req, ctx) => {
       const rt = findPool(ctx, req.params.pool!);
       const spec = parseBody(targetSchema, await req.json(), 'target');
@@ -90,6 +91,7 @@ export const targetRoutes: readonly Route[] = [
   {
     method: 'PATCH',
     path: '/api/pools/:pool/targets/:target',
+    body: true,
     handle: async (req, ctx: AdminContext) => {
       const rt = findPool(ctx, req.params.pool!);
       const id = targetParam(req);
