@@ -23,8 +23,12 @@ export interface RunningProxy {
   readonly pid: number;
   /** Memory, CPU and descriptors of the proxy's whole process tree. */
   usage(): Usage;
-  /** Writes the new config and signals a reload (SIGHUP, or SIGUSR2 to HAProxy's master). */
-  reload(spec: ProxySpec): void;
+  /**
+   * Writes the new config and reloads: a signal (SIGHUP; SIGUSR2 to HAProxy's master), or with
+   * `api`, ours through `POST /api/reload` (HAProxy has no such API: a signal). Resolves to
+   * whether the reload was accepted (a signal always is).
+   */
+  reload(spec: ProxySpec, via?: 'signal' | 'api'): Promise<boolean>;
   output(): string;
   alive(): boolean;
   stop(): Promise<void>;
@@ -110,9 +114,19 @@ export async function launch(
     system,
     pid: proc.pid,
     usage: () => treeUsage(proc.pid, env.units, true),
-    reload: (s) => {
+    reload: async (s, via = 'signal') => {
       write(s);
+      if (via === 'api' && system === 'lb' && s.admin) {
+        const r = await fetch(`http://127.0.0.1:${s.admin.port}/api/reload`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${s.admin.token}` },
+          signal: AbortSignal.timeout(10_000),
+        }).catch(() => undefined);
+        await r?.arrayBuffer().catch(() => undefined);
+        return r?.ok === true;
+      }
       process.kill(proc.pid, system === 'lb' ? 'SIGHUP' : 'SIGUSR2');
+      return true;
     },
     output: () => `${proc.stdout()}${proc.stderr()}`,
     alive: () => proc.alive(),

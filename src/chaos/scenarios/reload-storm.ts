@@ -1,5 +1,6 @@
-// A reload storm: reloads that change weights and targets (SIGHUP for ours, SIGUSR2 to HAProxy's
-// master), one after the other, under long echo streams checked with SHA-256 and a request load.
+// A reload storm: reloads that change weights, targets and listeners (for ours, two SIGHUPs for
+// one `POST /api/reload`; SIGUSR2 to HAProxy's master), one after the other, under long echo
+// streams checked with SHA-256 and a request load.
 import { killAll, startBackends, type Backend } from '../backends.js';
 import type { PoolSpec, ProxySpec } from '../configs.js';
 import { runLoad } from '../http-client.js';
@@ -17,13 +18,16 @@ export const reloadStorm: Scenario = {
   run: async (ctx) => {
     const web = await startBackends('w', 'http', 3);
     const echo = await startBackends('e', 'echo', 3);
-    const [webPort, streamPort] = await ports(2);
+    const [webPort, streamPort, extraPort, adminPort] = await ports(4);
     const spec = (i: number): ProxySpec => ({
       listeners: [
         { name: 'web', port: webPort!, pool: 'web' },
         { name: 'streams', port: streamPort!, pool: 'echo' },
+        // A listener that comes and goes with every other reload.
+        ...(i % 2 === 1 ? [{ name: 'extra', port: extraPort!, pool: 'web' }] : []),
       ],
       pools: [stormPool('web', web, i), stormPool('echo', echo, i)],
+      admin: { port: adminPort!, token: 'chaos-admin-token' },
     });
     const { loadSeconds, streams, streamBytes, reloads, concurrency } = ctx.scale;
     return withProxy(
@@ -40,10 +44,14 @@ export const reloadStorm: Scenario = {
           keepAlive: false,
         });
         let done = 0;
+        let refused = 0;
+        let viaApi = 0;
         const gap = (loadSeconds * 1000) / (reloads + 1);
         for (let i = 1; i <= reloads && p.alive(); i++) {
           await sleep(gap);
-          p.reload(spec(i));
+          const via = i % 3 === 0 ? 'api' : 'signal';
+          if (via === 'api' && ctx.system === 'lb') viaApi++;
+          if (!(await p.reload(spec(i), via))) refused++;
           done++;
         }
         const [l, s] = await Promise.all([load, Promise.all(streamRuns)]);
@@ -57,9 +65,10 @@ export const reloadStorm: Scenario = {
           before,
           after,
           detail:
-            `${done} reloads (weights, targets) under ${s.length} streams of ${(streamBytes / 2 ** 20).toFixed(0)} MB` +
+            `${done} reloads (weights, targets, a listener; ${viaApi} of them by the API${refused ? `, ${refused} refused` : ''}) ` +
+            `under ${s.length} streams of ${(streamBytes / 2 ** 20).toFixed(0)} MB` +
             (errs.length > 0 ? `; stream errors: ${errs.join(', ')}` : ''),
-          values: { reloads: done, streamsIntact: ok },
+          values: { reloads: done, reloadsByApi: viaApi, reloadsRefused: refused, streamsIntact: ok },
         };
       },
       () => killAll([...web, ...echo]),
