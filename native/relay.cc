@@ -15,6 +15,7 @@
 #include <node_api.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -76,6 +78,8 @@ struct Engine {
   std::thread th;
   bool started = false, destroyed = false;
   std::atomic<bool> stopping{false};
+  std::atomic<int> fault{0};       // tests: fail the thread as if epoll_wait had returned this errno
+  std::atomic<bool> failed{false}; // the thread ended on an error: add() refuses, JS relays new ones
   std::mutex mu;  // guards table, free list and every Conn's relay state
   std::vector<Conn*> table;
   std::vector<uint32_t> freeSlots;
@@ -233,14 +237,42 @@ void OnEvent(Engine* e, Conn* c, uint32_t slot, int x, uint32_t events) {
   if (!Update(e, c, slot)) Fail(e, c, x, errno);
 }
 
+// The thread cannot go on (epoll_wait failed): every connection it holds ends with errSide 3
+// and the errno, then one message with handle -1 tells JavaScript that the relay is gone, so that
+// it closes them with a reason and relays new connections itself. Never silent.
+void FailAll(Engine* e, int err, std::vector<EndMsg*>& ends) {
+  std::lock_guard<std::mutex> lock(e->mu);
+  e->failed.store(true);
+  for (uint32_t slot = 0; slot < e->table.size(); slot++) {
+    Conn* c = e->table[slot];
+    if (!c || c->ended) continue;
+    c->ended = true;
+    c->errSide = 3;
+    c->err = err;
+    Deregister(e, c);
+    FreePending(c);
+    ends.push_back(new EndMsg{HandleOf(c, slot), double(c->rd[0].load()), double(c->wr[0].load()), c->firstEnd, 3,
+                              err});
+  }
+  ends.push_back(new EndMsg{-1, 0, 0, 0, 3, err});
+}
+
 void Run(Engine* e) {
   epoll_event evs[256];
   std::vector<EndMsg*> ends;
   while (!e->stopping.load()) {
     int n = epoll_wait(e->ep, evs, 256, -1);
+    int fault = e->fault.exchange(0);
+    if (fault) {
+      n = -1;
+      errno = fault;
+    }
     if (n < 0) {
       if (errno == EINTR) continue;
-      break;
+      FailAll(e, errno, ends);
+      for (EndMsg* m : ends)
+        if (napi_call_threadsafe_function(e->tsfn, m, napi_tsfn_nonblocking) != napi_ok) delete m;
+      return;
     }
     {
       std::lock_guard<std::mutex> lock(e->mu);
@@ -385,6 +417,7 @@ napi_value Add(napi_env env, napi_callback_info info) {
   ARGS(4);
   Engine* e = EngineArg(env, argv[0]);
   if (!e) return Throw(env, "native relay is closed");
+  if (e->failed.load()) return Throw(env, "native relay thread failed");
   int32_t fa = -1, fb = -1;
   napi_get_value_int32(env, argv[1], &fa);
   napi_get_value_int32(env, argv[2], &fb);
@@ -546,6 +579,60 @@ napi_value ExitWatchdog(napi_env env, napi_callback_info info) {
   return ok;
 }
 
+// execve(path, argv: string[], env: string[]): replaces this process with a new program, keeping
+// its PID (a supervisor watches the PID it started). Used once at start to give the process the
+// V8 flags it must be started with (src/cli/node-flags.ts): Node 20 has no process.execve.
+// Returns only on failure (throws with the errno's text).
+napi_value Execve(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  auto strings = [&](napi_value arr, std::vector<std::string>& out) -> bool {
+    uint32_t n = 0;
+    if (napi_get_array_length(env, arr, &n) != napi_ok) return false;
+    for (uint32_t i = 0; i < n; i++) {
+      napi_value v;
+      size_t len = 0;
+      if (napi_get_element(env, arr, i, &v) != napi_ok) return false;
+      if (napi_get_value_string_utf8(env, v, nullptr, 0, &len) != napi_ok) return false;
+      std::string s(len, '\0');
+      napi_get_value_string_utf8(env, v, &s[0], len + 1, &len);
+      out.push_back(std::move(s));
+    }
+    return true;
+  };
+  std::vector<std::string> path, args, envs;
+  napi_value pathArr;
+  napi_create_array_with_length(env, 1, &pathArr);
+  napi_set_element(env, pathArr, 0, argv[0]);
+  if (!strings(pathArr, path) || !strings(argv[1], args) || !strings(argv[2], envs))
+    return Throw(env, "execve: path, argv and env must be strings");
+  std::vector<char*> av, ev;
+  for (auto& s : args) av.push_back(&s[0]);
+  for (auto& s : envs) ev.push_back(&s[0]);
+  av.push_back(nullptr);
+  ev.push_back(nullptr);
+  // Node marks the descriptors it inherited close-on-exec at start: the new image keeps stdio.
+  for (int fd = 0; fd <= 2; fd++) {
+    int fl = fcntl(fd, F_GETFD);
+    if (fl >= 0) fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+  }
+  execve(path[0].c_str(), av.data(), ev.data());
+  return Throw(env, strerror(errno));
+}
+
+// fault(engine, errno): tests only; the thread fails at its next wake-up as on an epoll_wait error.
+napi_value Fault(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  Engine* e = EngineArg(env, argv[0]);
+  int32_t err = EIO;
+  napi_get_value_int32(env, argv[1], &err);
+  if (e && e->started) {
+    e->fault.store(err ? err : EIO);
+    uint64_t one = 1;
+    (void)!write(e->wake, &one, sizeof one);
+  }
+  return nullptr;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"create", nullptr, Create, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
@@ -556,6 +643,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"ref", nullptr, Ref, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"close", nullptr, CloseEngine, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"exitWatchdog", nullptr, ExitWatchdog, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"fault", nullptr, Fault, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"execve", nullptr, Execve, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

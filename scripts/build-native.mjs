@@ -4,10 +4,12 @@
 // package node-api-headers (or /usr/include/node). Run at install and before every build; it
 // rebuilds only when the source is newer than the addon.
 //
-// It never fails: without a compiler or headers it prints one line and exits 0, and the load
-// balancer relays in JavaScript (the `relay: auto` default). `--force` rebuilds anyway.
+// It never fails the install: when it cannot build (no compiler, no headers, a compile error) it
+// prints one WARNING line on stderr, records why in native/build/build-status.json (the balancer
+// shows it in its start log and GET /api/status) and exits 0; the load balancer then relays in
+// JavaScript (the `relay: auto` default). `--force` rebuilds anyway.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +17,24 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'native', 'relay.cc');
 const out = join(root, 'native', 'build', 'relay.node');
+const statusFile = join(root, 'native', 'build', 'build-status.json');
 const say = (msg) => console.log(`build-native: ${msg}`);
+const record = (ok, message) => {
+  try {
+    mkdirSync(dirname(statusFile), { recursive: true });
+    writeFileSync(statusFile, `${JSON.stringify({ ok, message, at: new Date().toISOString() })}\n`);
+  } catch {
+    // read-only install directory: the warning below still says it
+  }
+};
+// Could not build: loud, on stderr, and the install goes on.
+const warn = (why) => {
+  record(false, why);
+  console.error(
+    `build-native: WARNING: the native relay was NOT built (${why}); the load balancer will relay in ` +
+      'JavaScript (slower: docs/benchmarks.md). Fix it, then run `npm run build:native`.',
+  );
+};
 
 function includeDir() {
   try {
@@ -45,9 +64,9 @@ function main() {
   const force = process.argv.includes('--force');
   if (!force && existsSync(out) && statSync(out).mtimeMs >= statSync(src).mtimeMs) return;
   const inc = includeDir();
-  if (!inc) return say('skipped (no Node-API headers: npm package node-api-headers); relay: js');
+  if (!inc) return warn('no Node-API headers: npm package node-api-headers');
   const cxx = compiler();
-  if (!cxx) return say('skipped (no C++ compiler: apt-get install g++); relay: js');
+  if (!cxx) return warn('no C++ compiler: apt-get install g++');
   mkdirSync(dirname(out), { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`;
   const args = ['-std=c++17', '-O2', '-fPIC', '-shared', '-pthread', '-fvisibility=hidden', '-Wall', '-Wextra'];
@@ -55,6 +74,7 @@ function main() {
   try {
     execFileSync(cxx, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     renameSync(tmp, out); // atomic: a running process never sees half a file
+    record(true, `built with ${cxx}`);
     say(`built ${out.slice(root.length + 1)} with ${cxx}`);
   } catch (e) {
     rmSync(tmp, { force: true });
@@ -62,12 +82,12 @@ function main() {
       String(e.stderr ?? e.message)
         .split('\n')
         .find((l) => l.trim()) ?? 'unknown error';
-    say(`failed (${first.trim()}); relay: js`);
+    warn(`${cxx} failed: ${first.trim()}`);
   }
 }
 
 try {
   main();
 } catch (e) {
-  say(`failed (${e instanceof Error ? e.message : String(e)}); relay: js`);
+  warn(e instanceof Error ? e.message : String(e));
 }

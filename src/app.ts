@@ -12,6 +12,7 @@ import type { PoolRuntime } from './pool/pool-runtime.js';
 import { PoolRuntime as PoolRuntimeClass, targetSpecs } from './pool/pool-runtime.js';
 import { TargetStore, type ConfigChange } from './store/target-store.js';
 import { poolDialer, upstreamTlsWarnings } from './tls/upstream-dialer.js';
+import { loadRelayAddon } from './proxy/native-addon.js';
 import { RelayChoice, type RelayStatus } from './proxy/relay-choice.js';
 import { udpPlaneFor, type UdpPlane } from './udp/udp-app.js';
 
@@ -68,7 +69,7 @@ export class App {
   readonly store: TargetStore;
 
   constructor(readonly deps: AppDeps) {
-    this.#relay = deps.relay ?? new RelayChoice();
+    this.#relay = deps.relay ?? new RelayChoice(loadRelayAddon, deps.log);
     this.store = deps.store ?? new TargetStore({ clock: deps.clock });
     this.udp = udpPlaneFor(this, (name) => this.#pools.get(name));
     this.store.subscribe((events) => {

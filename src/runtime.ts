@@ -3,6 +3,7 @@ import type { Config } from './config/schema.js';
 import type { Listener } from './listener/listener.js';
 import type { PoolRuntime } from './pool/pool-runtime.js';
 import type { TargetStore } from './store/target-store.js';
+import type { RelayStatus } from './proxy/relay-choice.js';
 
 /**
  * What views and gauges read of a listener: a real one, or the sum of it over cluster workers
@@ -21,6 +22,8 @@ export interface RuntimeView {
   pools(): ReadonlyMap<string, PoolRuntime>;
   /** The owner of target state: changes go here, and the pools follow. */
   readonly store: TargetStore;
+  /** Which relay moves the bytes of new connections, and why (a process that relays). */
+  relayStatus?(): RelayStatus;
 }
 
 /**

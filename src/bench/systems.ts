@@ -1,6 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { withDataPlaneFlags } from '../cli/node-flags.js';
 import { haproxyConfig, nginxStreamConfig } from './peer-configs.js';
 import { freePort, waitForPort } from './ports.js';
 import type { ProcessSet } from './procs.js';
@@ -124,8 +123,7 @@ export function lbSystem(env: SystemEnv, v: LbVariant): System {
         v.id,
         v.node,
         (port) => [
-          // The V8 flags our CLI gives its workers and `npm start` its process (src/cli/node-flags.ts).
-          ...withDataPlaneFlags([], process.env.NODE_OPTIONS),
+          // Started as a user starts it: the program gives itself its V8 flags (src/cli/node-flags.ts).
           v.main,
           String(port),
           '--host',

@@ -8,7 +8,7 @@ export type Watchdog = (ms: number, code: number) => boolean;
 
 /** The native addon's watchdog thread, when the addon is built (native/relay.cc exitWatchdog). */
 export function nativeWatchdog(): Watchdog | undefined {
-  const addon = loadRelayAddon();
+  const { addon } = loadRelayAddon();
   return addon?.exitWatchdog ? (ms, code) => addon.exitWatchdog!(ms, code) : undefined;
 }
 

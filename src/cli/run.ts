@@ -156,6 +156,8 @@ export async function runBalancer(
       `Forwarding to the sample servers ${targets.join(', ')}${info.withServers ? '' : ' (start them with `npm run servers`)'}\n`,
     );
   else banner.push(`Forwarding to ${targets.join(', ')}\n`);
+  const relay = app.relayStatus?.();
+  if (relay) banner.push(`Relay: ${relay.mode} (${relay.reason})\n`);
   process.stdout.write(banner.join(''));
   notifier.notify('READY');
 }

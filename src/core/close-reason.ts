@@ -26,6 +26,7 @@ export const CLOSE_REASONS = [
   'sni_unmatched',
   'shutdown',
   'killed',
+  'relay_failed', // the native relay's thread failed (docs/operations.md); new connections relay in JavaScript
 ] as const;
 
 export type CloseReason = (typeof CLOSE_REASONS)[number];

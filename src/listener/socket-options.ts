@@ -1,11 +1,6 @@
 import { isIP, type Server, type ServerOpts } from 'node:net';
 import { normalizeIp } from '../core/address.js';
-
-/** The parts of libuv's TCP handle that Node keeps on `server._handle` (not in @types/node). */
-interface TcpHandle {
-  setNoDelay?(enable: boolean): number;
-  setKeepAlive?(enable: boolean, delaySeconds: number): number;
-}
+import { setListenerKeepAlive, setListenerNoDelay } from '../proxy/node-internals.js';
 
 /**
  * TCP_NODELAY and keep-alive for every accepted socket. On Linux they are set once on the listening
@@ -21,19 +16,15 @@ export function acceptedSocketOptions(keepAliveMs: number): ServerOpts {
 /** After listen(): sets on the listening socket what acceptedSocketOptions() left out; false if it could not. */
 export function setInheritedOptions(server: Server, keepAliveMs: number): boolean {
   if (process.platform !== 'linux') return true;
-  const handle = (server as unknown as { _handle?: TcpHandle | null })._handle;
-  if (!handle?.setNoDelay || !handle.setKeepAlive) return false;
   // Same calls (and libuv defaults for interval and count) as Node makes on each accepted socket.
-  if (handle.setNoDelay(true) !== 0) return false;
+  if (!setListenerNoDelay(server)) return false;
   return keepAliveMs === 0 || setInheritedKeepAlive(server, keepAliveMs);
 }
 
 /** A new keep-alive for the sockets accepted from now on (a reload changed `keepAlive`); false if it could not. */
 export function setInheritedKeepAlive(server: Server, keepAliveMs: number): boolean {
   if (process.platform !== 'linux') return true;
-  const handle = (server as unknown as { _handle?: TcpHandle | null })._handle;
-  if (!handle?.setKeepAlive) return false;
-  return handle.setKeepAlive(keepAliveMs > 0, Math.floor(keepAliveMs / 1000)) === 0;
+  return setListenerKeepAlive(server, keepAliveMs > 0, Math.floor(keepAliveMs / 1000));
 }
 
 /**

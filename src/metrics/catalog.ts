@@ -20,6 +20,8 @@ export function createCatalog(registry: Registry) {
     // listeners
     listenerConnections: counter('lb_listener_connections_total', 'Client connections accepted.', ['listener']),
     listenerActive: gauge('lb_listener_active_connections', 'Client connections open now.', ['listener']),
+    // relay: 1 for the mode new connections are relayed in (summed over cluster workers: workers per mode)
+    relayMode: gauge('lb_relay_mode', 'Who relays the bytes of new connections: native (the addon) or js.', ['mode']),
     listenerReceived: counter('lb_listener_received_bytes_total', 'Bytes received from clients.', ['listener']),
     listenerSent: counter('lb_listener_sent_bytes_total', 'Bytes sent to clients.', ['listener']),
     listenerRejected: counter(

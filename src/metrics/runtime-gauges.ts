@@ -2,7 +2,7 @@ import type { RuntimeView } from '../runtime.js';
 import { ADMIN_STATES, type HealthState } from '../core/types.js';
 import type { Catalog } from './catalog.js';
 
-export type RuntimeSource = Pick<RuntimeView, 'listeners' | 'pools'>;
+export type RuntimeSource = Pick<RuntimeView, 'listeners' | 'pools' | 'relayStatus'>;
 
 const HEALTH_STATES: readonly HealthState[] = ['healthy', 'unhealthy', 'unknown'];
 
@@ -26,6 +26,8 @@ export function refreshRuntimeGauges(c: Catalog, rt: RuntimeSource, scope: Gauge
 function refreshDataGauges(c: Catalog, rt: RuntimeSource): void {
   for (const g of [c.listenerActive, c.poolActive, c.poolQueued, c.targetActive]) g.reset();
   for (const [listener, l] of rt.listeners()) c.listenerActive.set({ listener }, l.activeConnections);
+  const relay = rt.relayStatus?.().mode;
+  if (relay) for (const mode of ['native', 'js'] as const) c.relayMode.set({ mode }, relay === mode ? 1 : 0);
   for (const [pool, p] of rt.pools()) {
     let active = 0;
     for (const t of p.pool.targets()) {

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -34,20 +35,58 @@ export interface RelayAddon {
   close(engine: EngineHandle): void;
   /** Ends the process with _exit(code) after `ms` from a thread of its own (src/core/exit-guard.ts). */
   exitWatchdog?(ms: number, code: number): boolean;
+  /** Tests only: makes the relay thread fail as if epoll_wait had returned `errno`. */
+  fault(engine: EngineHandle, errno: number): void;
+  /** execve(2): replaces the process, same PID (src/cli/node-flags.ts); returns only by throwing. */
+  execve?(file: string, argv: string[], env: string[]): void;
 }
 
 /** Where scripts/build-native.mjs puts the addon (from src/proxy or dist/proxy alike). */
 export const ADDON_PATH = fileURLToPath(new URL('../../native/build/relay.node', import.meta.url));
 
-/**
- * Loads the native relay if it was built (at install, or by `npm run build`); undefined when it
- * was not (no compiler) or cannot load here, and the balancer relays in JavaScript.
- */
-export function loadRelayAddon(path = ADDON_PATH): RelayAddon | undefined {
-  if (process.platform !== 'linux' || !existsSync(path)) return undefined;
+/** What scripts/build-native.mjs wrote about its last attempt (native/build/build-status.json). */
+export const BUILD_STATUS_PATH = fileURLToPath(new URL('../../native/build/build-status.json', import.meta.url));
+
+/** The addon, or why there is none and whether one was expected here (a compiler is present). */
+export type AddonLoad =
+  | { readonly addon: RelayAddon; readonly reason: string }
+  | { readonly addon: undefined; readonly reason: string; readonly expected: boolean };
+
+function buildStatus(path: string): string | undefined {
   try {
-    return createRequire(import.meta.url)(path) as RelayAddon;
+    const s = JSON.parse(readFileSync(path, 'utf8')) as { message?: unknown };
+    return typeof s.message === 'string' ? s.message : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** A C++ compiler on PATH (the build would have had one): checked only when the addon is missing. */
+export function hasCompiler(env: NodeJS.ProcessEnv = process.env): boolean {
+  return [env.CXX, 'g++', 'c++', 'clang++']
+    .filter((c): c is string => !!c)
+    .some((cxx) => spawnSync(cxx, ['--version'], { stdio: 'ignore', env }).status === 0);
+}
+
+/**
+ * Loads the native relay if it was built (at install, or by `npm run build`). Without it, says
+ * why, and whether it was expected: a load that fails, or a missing build where a compiler is
+ * present, is a broken install rather than a machine without a compiler.
+ */
+export function loadRelayAddon(path = ADDON_PATH, statusPath = BUILD_STATUS_PATH): AddonLoad {
+  if (process.platform !== 'linux')
+    return { addon: undefined, reason: `not built: ${process.platform} (epoll is Linux-only)`, expected: false };
+  if (!existsSync(path)) {
+    const why = buildStatus(statusPath) ?? 'the build did not run (npm run build builds it)';
+    return { addon: undefined, reason: `not built: ${why}`, expected: hasCompiler() };
+  }
+  try {
+    return { addon: createRequire(import.meta.url)(path) as RelayAddon, reason: `loaded ${path}` };
+  } catch (e) {
+    return {
+      addon: undefined,
+      reason: `cannot load ${path}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`,
+      expected: true,
+    };
   }
 }

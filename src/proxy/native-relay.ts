@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { constants } from 'node:os';
 import { TLSSocket } from 'node:tls';
 import type { EngineHandle, NativeEndFn, RelayAddon } from './native-addon.js';
+import { resumeReading, socketFd, stopReading } from './node-internals.js';
 
 // Why native: on one core, moving every chunk through Node's streams (a Buffer per read, 'data',
 // write requests, GC) caps one stream at about 1.7 Gbit/s where HAProxy moves 8 (docs/benchmarks.md).
@@ -13,8 +14,11 @@ export interface NativeEnd {
   readonly fromClient: number;
   readonly toClient: number;
   readonly firstEnd: 'client' | 'backend' | undefined;
-  /** The side whose read or write failed (the other side was closed the same way). */
-  readonly failed: 'client' | 'backend' | undefined;
+  /**
+   * The side whose read or write failed (the other side was closed the same way), or `relay`:
+   * the relay thread itself failed and dropped the connection.
+   */
+  readonly failed: 'client' | 'backend' | 'relay' | undefined;
   /** The failure was a reset (passed on as a reset). */
   readonly reset: boolean;
   readonly errno: number;
@@ -25,43 +29,13 @@ export interface NativeRelayed {
   onNativeEnd(end: NativeEnd): void;
 }
 
-/** What we touch of a net.Socket's internals (undocumented, stable since Node 0.x). */
-interface StreamHandle {
-  fd?: number;
-  reading?: boolean;
-  readStop?(): number;
-}
-interface HandleSocket extends Socket {
-  _handle?: StreamHandle | null;
-  _read(size: number): void;
-}
-
 const RESET_ERRNOS = new Set<number>([constants.errno.ECONNRESET, constants.errno.EPIPE, constants.errno.ECONNABORTED]);
-const SIDES = [undefined, 'client', 'backend'] as const;
+/** errSide from the addon: 1 = client, 2 = backend, 3 = the relay thread itself failed. */
+const SIDES = [undefined, 'client', 'backend', 'relay'] as const;
 
-const fdOf = (s: HandleSocket): number => {
-  const fd = s._handle?.fd;
-  return typeof fd === 'number' && fd >= 0 ? fd : -1;
-};
-
-/** Replaces `_read` while the addon owns a socket, so that nothing makes Node read it again. */
-function noRead(): void {
-  // Readable stays in its 'reading' state: no further _read call, no read from the descriptor.
-}
-
-function stopReading(s: HandleSocket): void {
-  s._read = noRead;
-  const h = s._handle;
-  if (h?.reading) {
-    h.reading = false;
-    h.readStop?.();
-  }
-}
-
-function resumeReading(s: HandleSocket, buffered: Buffer | null): void {
-  Reflect.deleteProperty(s, '_read'); // the prototype's again: the JavaScript relay restarts it
-  if (buffered) s.unshift(buffered);
-}
+/** The errno's name (EBADF) for logs, or its number. */
+export const errnoName = (errno: number): string =>
+  Object.entries(constants.errno).find(([, v]) => v === errno)?.[0] ?? `errno ${errno}`;
 
 /**
  * The native relay of one App: a thread that relays the connections handed to it. Chosen per
@@ -72,10 +46,24 @@ export class NativeRelay {
   readonly #addon: RelayAddon;
   readonly #engine: EngineHandle;
   readonly #owners = new Map<number, NativeRelayed>();
+  readonly #onFailure: (errno: number) => void;
+  #failure: number | undefined;
 
-  constructor(addon: RelayAddon) {
+  /** `onFailure`: the relay thread stopped on an error (its connections end with `failed: 'relay'`). */
+  constructor(addon: RelayAddon, onFailure: (errno: number) => void = () => undefined) {
     this.#addon = addon;
+    this.#onFailure = onFailure;
     this.#engine = addon.create(this.#onEnd);
+  }
+
+  /** The errno the relay thread failed with, or undefined while it runs. */
+  get failure(): number | undefined {
+    return this.#failure;
+  }
+
+  /** Tests only: makes the relay thread fail as on an epoll_wait error. */
+  fault(errno: number): void {
+    this.#addon.fault(this.#engine, errno);
   }
 
   /** Connections relayed natively now. */
@@ -89,12 +77,13 @@ export class NativeRelay {
    * Returns the connection's handle, or undefined when it must be relayed in JavaScript.
    */
   take(client: Socket, upstream: Socket, head: Buffer | undefined, owner: NativeRelayed): number | undefined {
-    const a = client as HandleSocket;
-    const b = upstream as HandleSocket;
+    const a = client;
+    const b = upstream;
+    if (this.#failure !== undefined) return undefined;
     if (a instanceof TLSSocket || b instanceof TLSSocket || a.destroyed || b.destroyed) return undefined;
     if (b.readableLength > 0 || a.writableLength > 0 || b.writableLength > 0) return undefined;
-    const fdA = fdOf(a);
-    const fdB = fdOf(b);
+    const fdA = socketFd(a);
+    const fdB = socketFd(b);
     if (fdA < 0 || fdB < 0) return undefined;
     stopReading(a);
     stopReading(b);
@@ -139,6 +128,12 @@ export class NativeRelay {
   }
 
   readonly #onEnd: NativeEndFn = (handle, aRead, aWritten, firstEnd, errSide, errno) => {
+    if (handle < 0) {
+      // The thread is gone; its connections were (or are being) told one by one.
+      this.#failure = errno;
+      this.#onFailure(errno);
+      return;
+    }
     const owner = this.#owners.get(handle);
     if (!owner) return; // released in the meantime
     this.#forget(handle);
@@ -146,9 +141,9 @@ export class NativeRelay {
     owner.onNativeEnd({
       fromClient: aRead,
       toClient: aWritten,
-      firstEnd: SIDES[firstEnd],
+      firstEnd: firstEnd === 1 ? 'client' : firstEnd === 2 ? 'backend' : undefined,
       failed: SIDES[errSide],
-      reset: RESET_ERRNOS.has(errno),
+      reset: errSide !== 3 && RESET_ERRNOS.has(errno),
       errno,
     });
   };

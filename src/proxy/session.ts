@@ -244,6 +244,7 @@ export class Session implements RelaySink, NativeRelayed, Sweepable {
     if (end.firstEnd) this.#firstEnd ??= end.firstEnd;
     if (end.failed === 'client') this.#reason ??= end.reset ? 'client_reset' : 'client_error';
     else if (end.failed === 'backend') this.#reason ??= end.reset ? 'backend_reset' : 'backend_error';
+    else if (end.failed === 'relay') this.#reason ??= 'relay_failed';
     this.#upstream?.destroy();
     this.client.destroy();
   }

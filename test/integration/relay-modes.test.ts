@@ -11,7 +11,7 @@ import { echoServer, eventually, tcpServer, type TestServer } from '../helpers/n
 // Every relay behaviour, once with the native addon and once with the JavaScript relay: the
 // access log must not tell them apart.
 
-const built = loadRelayAddon() !== undefined;
+const built = loadRelayAddon().addon !== undefined;
 
 function needNative(t: TestContext, mode: 'native' | 'js'): boolean {
   if (mode === 'js' || built) return true;
@@ -35,7 +35,7 @@ async function withLb(
 ): Promise<void> {
   const lb = await startApp(cfg(mode, backend.port, pool));
   try {
-    assert.equal(lb.app.relayStatus().relay, mode);
+    assert.equal(lb.app.relayStatus().mode, mode);
     await fn(lb);
   } finally {
     await lb.stop();

@@ -14,6 +14,7 @@ export const statusRoutes: readonly Route[] = [
           version: ctx.reloader?.version ?? 1,
           lastReload: ctx.reloader?.last,
         }),
+        ...(ctx.app.relayStatus ? { relay: ctx.app.relayStatus() } : {}),
         ...(ctx.workers ? { workers: ctx.workers() } : {}),
       },
     }),
