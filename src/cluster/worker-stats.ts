@@ -91,11 +91,8 @@ export function mirrorCounters(pools: ReadonlyMap<string, PoolRuntime>, all: rea
       t.totalConnections = c.total;
       t.bytesFromClient = c.bytesFromClient;
       t.bytesToClient = c.bytesToClient;
-      if (t.removed && c.active === 0) {
-        // Pool.release() is how a retired target leaves the pool: with its last connection.
-        t.activeConnections = 1;
-        rt.pool.release(t, 0, 0);
-      } else t.activeConnections = c.active;
+      t.activeConnections = c.active;
+      if (t.removed && c.active === 0) rt.pool.forgetRetired(t.id);
     }
   }
 }

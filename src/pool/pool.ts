@@ -100,6 +100,11 @@ export class Pool {
     return [...this.#retired.values()];
   }
 
+  /** A removed target whose connections run elsewhere (cluster workers) is done: forget it. */
+  forgetRetired(id: TargetId): void {
+    this.#retired.delete(id);
+  }
+
   setHealth(id: TargetId, health: HealthState, cause: string, now: number): boolean {
     const t = this.#targets.get(id);
     if (!t || t.health === health) return false;

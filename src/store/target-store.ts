@@ -2,7 +2,8 @@ import type { Clock } from '../core/clock.js';
 import { LbError } from '../core/errors.js';
 import type { AdminState, HealthState, TargetId, TargetSpec } from '../core/types.js';
 import { EventRing } from './event-ring.js';
-import { membershipKey, mergeTargets, sameSpec, type Layer, type OverrideEntry } from './merge.js';
+import { membershipKey, mergeTargets, type Layer, type OverrideEntry } from './merge.js';
+import { nextTargets, withHealth, type EventBody } from './transitions.js';
 import {
   ADMIN_ORIGIN,
   CONFIG_SOURCE,
@@ -269,40 +270,16 @@ export class TargetStore {
         }
       emit(pool, { type: 'target-removed', id: t.id });
     }
-    const next = new Map<TargetId, TargetState>();
-    for (const [id, m] of merged) {
-      const old = p.targets.get(id);
-      if (!old) {
-        const t: TargetState = {
-          id,
-          spec: m.spec,
-          admin: m.admin,
-          health: 'unknown',
-          lastChange: undefined,
-          lastCheck: undefined,
-          sources: m.sources,
-        };
-        next.set(id, t);
-        emit(pool, { type: 'target-added', target: t });
-        continue;
-      }
-      let t: TargetState = { ...old, spec: m.spec, sources: m.sources };
-      if (!sameSpec(old.spec, m.spec)) emit(pool, { type: 'target-changed', target: t });
-      if (old.admin !== m.admin) {
-        t = { ...t, admin: m.admin };
-        emit(pool, { type: 'admin-changed', id, from: old.admin, to: m.admin });
-        // Leaving maintenance forgets the old health: unknown until the next check.
-        if (old.admin === 'maint') t = this.#withHealth(pool, t, 'unknown', 'left maintenance; checks resume', emit);
-      }
-      next.set(id, t);
-    }
+    const { next, events } = nextTargets(p.targets, merged, this.deps.clock.now());
+    for (const e of events) emit(pool, e);
     p.targets = next;
   }
 
   #withHealth(pool: string, t: TargetState, health: HealthState, detail: string, emit: Emit): TargetState {
-    if (t.health === health) return t;
-    emit(pool, { type: 'health-changed', id: t.id, from: t.health, to: health });
-    return { ...t, health, lastChange: { at: this.deps.clock.now(), cause: detail } };
+    const events: EventBody[] = [];
+    const next = withHealth(t, health, detail, this.deps.clock.now(), events);
+    for (const e of events) emit(pool, e);
+    return next;
   }
 
   #poolState(name: string, p: PoolEntry): PoolState {
@@ -356,11 +333,6 @@ export interface ConfigChange {
   readonly removed: { readonly pool: string; readonly target: TargetState }[];
 }
 
-type EventBody = StoreEvent extends infer E
-  ? E extends StoreEvent
-    ? Omit<E, 'revision' | 'at' | 'cause' | 'pool'>
-    : never
-  : never;
 type Emit = (pool: string, e: EventBody) => void;
 
 interface PoolEntry {
