@@ -1,0 +1,302 @@
+import type { Etcd3, Lease } from 'etcd3';
+import type { Clock, TimerHandle } from '../core/clock.js';
+import type { AdminState, TargetSpec } from '../core/types.js';
+import type { Logger } from '../log/logger.js';
+import { Backoff } from '../discovery/backoff.js';
+import { PrefixMirror, type MirrorEntry } from '../discovery/prefix-mirror.js';
+import type { StoreEvent, StoreListener } from '../store/types.js';
+import {
+  decodeFact,
+  encodeFact,
+  factKey,
+  nodeKey,
+  nodesPrefix,
+  targetsPrefix,
+  type FleetChange,
+  type FleetFact,
+} from './fleet-keys.js';
+import { nodesView, parseNodeRecord, type NodeRecord, type NodesView } from './node-record.js';
+
+/** What the fleet needs of the target store (src/store/target-store.ts). */
+export interface FleetStore {
+  subscribe(listener: StoreListener): () => void;
+  addTarget(pool: string, spec: TargetSpec, cause: string, origin?: string): unknown;
+  removeTarget(pool: string, id: string, cause: string, origin?: string): unknown;
+  setWeight(pool: string, id: string, weight: number, cause: string, origin?: string): unknown;
+  setAdminState(pool: string, id: string, admin: AdminState, cause: string, origin?: string): unknown;
+}
+
+export interface FleetSettings {
+  readonly name: string;
+  readonly ttlMs: number;
+  readonly prefix: string;
+  readonly version: string;
+  readonly configHash: string;
+  readonly adminUrl: () => string | undefined;
+}
+
+export interface FleetStatus {
+  readonly name: string;
+  /** sharing: changes go to etcd and come from it; not-sharing: etcd cannot be reached (this node serves on). */
+  readonly state: 'starting' | 'sharing' | 'not-sharing';
+  readonly error?: string;
+  readonly revision: number;
+  /** Admin changes made here and not yet written to etcd (sent when it answers). */
+  readonly unsent: number;
+}
+
+/** The origin of the store's overrides that came from the fleet. */
+export const FLEET_ORIGIN = 'fleet';
+const SHARED_CAUSE = /^admin (PATCH|POST|DELETE)\b/;
+
+/**
+ * This node's part in a fleet: its registration under a lease, admin changes made here written
+ * to etcd, and those of every node (this one included) applied from etcd to the target store.
+ * etcd away (quorum lost) stops the sharing, never the traffic: changes made meanwhile apply
+ * here at once and are written when etcd answers.
+ */
+export class Fleet {
+  readonly #s: FleetSettings;
+  readonly #client: Etcd3;
+  readonly #store: FleetStore;
+  readonly #log: Logger;
+  readonly #clock: Clock;
+  readonly #targets: PrefixMirror;
+  readonly #nodes: PrefixMirror;
+  readonly #startedAt: string;
+  /** fact key → the mod revision applied (a fact is applied once per write) */
+  readonly #applied = new Map<string, number>();
+  readonly #outbox = new Map<string, string>();
+  readonly #backoff = new Backoff({ maxMs: 5000 });
+  #unsubscribe: (() => void) | undefined;
+  #lease: Lease | undefined;
+  #registered = '';
+  #state: FleetStatus['state'] = 'starting';
+  #error: string | undefined;
+  #timer: TimerHandle | undefined;
+  #probeTimer: TimerHandle | undefined;
+  #stopped = false;
+  #flushing: Promise<void> = Promise.resolve();
+
+  constructor(deps: { settings: FleetSettings; client: Etcd3; store: FleetStore; log: Logger; clock: Clock }) {
+    this.#s = deps.settings;
+    this.#client = deps.client;
+    this.#store = deps.store;
+    this.#log = deps.log;
+    this.#clock = deps.clock;
+    this.#startedAt = new Date(deps.clock.now()).toISOString();
+    this.#targets = new PrefixMirror(deps.client, targetsPrefix(this.#s.prefix), deps.clock);
+    this.#nodes = new PrefixMirror(deps.client, nodesPrefix(this.#s.prefix), deps.clock);
+  }
+
+  start(): void {
+    this.#unsubscribe = this.#store.subscribe((events) => this.#onStoreEvents(events));
+    this.#targets.start({
+      synced: (entries, _revision, cause) => {
+        // a resumed watch proves little (a member without quorum still accepts one): data does
+        if (cause.includes(' resumed ')) void this.#probe();
+        else this.#sharing();
+        this.#applyAll(entries);
+        this.#register();
+      },
+      error: (e) => this.#notSharing(e.message),
+    });
+    this.#nodes.start({ synced: () => undefined, error: () => undefined });
+    this.#register();
+  }
+
+  status(): FleetStatus {
+    return {
+      name: this.#s.name,
+      state: this.#state,
+      ...(this.#error !== undefined ? { error: this.#error } : {}),
+      revision: this.#targets.revision,
+      unsent: this.#outbox.size,
+    };
+  }
+
+  nodes(): NodesView {
+    const records = [...this.#nodes.entries.values()].flatMap((e) => parseNodeRecord(e.value) ?? []);
+    return nodesView(this.#record(), records);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#unsubscribe?.();
+    if (this.#timer) this.#clock.clearTimeout(this.#timer);
+    if (this.#probeTimer) this.#clock.clearTimeout(this.#probeTimer);
+    await this.#flushing;
+    await Promise.all([this.#targets.stop(), this.#nodes.stop()]);
+    // leave the list at once rather than when the lease runs out (which it does if etcd is away)
+    const lease = this.#lease;
+    this.#lease = undefined;
+    if (lease) await lease.revoke({ deadline: Date.now() + 2000 }).catch(() => lease.release());
+  }
+
+  #record(): NodeRecord {
+    return {
+      name: this.#s.name,
+      adminUrl: this.#s.adminUrl() ?? null,
+      version: this.#s.version,
+      startedAt: this.#startedAt,
+      configHash: this.#s.configHash,
+      revision: this.#targets.revision,
+    };
+  }
+
+  // --- from etcd to the store ---
+
+  #applyAll(entries: ReadonlyMap<string, MirrorEntry>): void {
+    const facts: { key: string; rev: number; change: FleetChange }[] = [];
+    for (const [key, e] of entries) {
+      if ((this.#applied.get(key) ?? 0) >= e.modRevision) continue;
+      try {
+        facts.push({ key, rev: e.modRevision, change: decodeFact(this.#s.prefix, key, e.value) });
+      } catch (err) {
+        this.#applied.set(key, e.modRevision); // a bad value is reported once per write
+        this.#log.warn(`fleet: skipped ${(err as Error).message}`);
+      }
+    }
+    // membership first (a target added elsewhere, then its state), then in the order written
+    facts.sort(
+      (a, b) => Number(b.change.fact.kind === 'member') - Number(a.change.fact.kind === 'member') || a.rev - b.rev,
+    );
+    for (const f of facts) if (this.#apply(f.change)) this.#applied.set(f.key, f.rev);
+  }
+
+  /** false: not applicable yet (the target is not here yet); tried again at the next change. */
+  #apply({ pool, id, by, fact }: FleetChange): boolean {
+    const cause = `fleet: ${by === this.#s.name ? 'this node' : by} set ${fact.kind}`;
+    try {
+      if (fact.kind === 'state')
+        this.#store.setAdminState(pool, id, fact.state, `${cause} ${fact.state}`, FLEET_ORIGIN);
+      else if (fact.kind === 'weight')
+        this.#store.setWeight(pool, id, fact.weight, `${cause} ${fact.weight}`, FLEET_ORIGIN);
+      else if (fact.member) this.#store.addTarget(pool, fact.spec, `${cause} (added)`, FLEET_ORIGIN);
+      else this.#store.removeTarget(pool, id, `${cause} (removed)`, FLEET_ORIGIN);
+      return true;
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      // already so (added twice, removed twice): done; an unknown pool or target: later
+      if (code === 'LB_ERR_CONFLICT') return true;
+      if (code === 'LB_ERR_NOT_FOUND' && fact.kind === 'member' && !fact.member) return true;
+      return false;
+    }
+  }
+
+  // --- from the store to etcd ---
+
+  #onStoreEvents(events: readonly StoreEvent[]): void {
+    let retry = false;
+    for (const e of events) {
+      if (e.type === 'target-added' || e.cause.startsWith('config ')) retry = true;
+      if (!SHARED_CAUSE.test(e.cause)) continue;
+      const shared = factOf(e);
+      if (!shared) continue;
+      const { id, fact } = shared;
+      this.#outbox.set(factKey(this.#s.prefix, { pool: e.pool, id, fact }), encodeFact(this.#s.name, fact));
+    }
+    if (this.#outbox.size > 0) this.#flush();
+    // a reload may have reset runtime changes, a new target may be one a fact waited for: re-apply
+    if (retry && this.#state === 'sharing') {
+      if (events.some((e) => e.cause.startsWith('config '))) this.#applied.clear();
+      queueMicrotask(() => this.#applyAll(this.#targets.entries));
+    }
+  }
+
+  #flush(): void {
+    if (this.#stopped || this.#timer) return;
+    this.#flushing = this.#flushing.then(async () => {
+      for (const [key, value] of [...this.#outbox]) {
+        try {
+          await this.#client.put(key).value(value).exec();
+          if (this.#outbox.get(key) === value) this.#outbox.delete(key);
+          this.#sharing();
+        } catch (e) {
+          this.#notSharing(`writing ${key}: ${(e as Error).message}`);
+          this.#timer = this.#clock.setTimeout(() => {
+            this.#timer = undefined;
+            this.#flush();
+          }, this.#backoff.next());
+          return;
+        }
+      }
+      this.#backoff.reset();
+    });
+  }
+
+  /** A read that needs the quorum: when it answers, sharing works again. */
+  async #probe(): Promise<void> {
+    try {
+      await this.#client.get(nodeKey(this.#s.prefix, this.#s.name)).exec();
+      this.#sharing();
+      this.#register();
+    } catch (e) {
+      this.#notSharing((e as Error).message);
+      if (this.#stopped) return;
+      this.#probeTimer = this.#clock.setTimeout(() => void this.#probe(), this.#backoff.next());
+    }
+  }
+
+  // --- registration ---
+
+  #register(): void {
+    if (this.#stopped) return;
+    const value = JSON.stringify(this.#record());
+    if (value === this.#registered) return;
+    const lease = (this.#lease ??= this.#newLease());
+    this.#registered = value;
+    lease
+      .put(nodeKey(this.#s.prefix, this.#s.name))
+      .value(value)
+      .exec()
+      .catch((e: unknown) => {
+        if (this.#registered === value) this.#registered = ''; // written again at the next sync
+        this.#notSharing(`registering: ${(e as Error).message}`);
+      });
+  }
+
+  #newLease(): Lease {
+    const lease = this.#client.lease(Math.max(1, Math.round(this.#s.ttlMs / 1000)));
+    lease.on('lost', (e: Error) => {
+      if (this.#lease !== lease) return;
+      this.#lease = undefined; // a new lease and registration when etcd answers again
+      this.#registered = '';
+      this.#notSharing(`registration lease lost: ${e.message}`);
+    });
+    return lease;
+  }
+
+  #sharing(): void {
+    if (this.#state === 'sharing') return;
+    if (this.#state === 'not-sharing') this.#log.info(`fleet: sharing with the other nodes again (etcd answers)`);
+    this.#state = 'sharing';
+    if (this.#outbox.size > 0) this.#flush();
+  }
+
+  #notSharing(error: string): void {
+    this.#error = error;
+    if (this.#state === 'not-sharing') return;
+    this.#state = 'not-sharing';
+    this.#log.warn(
+      { code: 'LB_ERR_DISCOVERY' },
+      `fleet: not sharing with the other nodes (${error}); traffic goes on, changes made here apply here and are sent when etcd answers`,
+    );
+  }
+}
+
+/** The fact an admin change states, as the fleet shares it. */
+function factOf(e: StoreEvent): { id: string; fact: FleetFact } | undefined {
+  switch (e.type) {
+    case 'admin-changed':
+      return { id: e.id, fact: { kind: 'state', state: e.to } };
+    case 'target-changed':
+      return { id: e.target.id, fact: { kind: 'weight', weight: e.target.spec.weight } };
+    case 'target-added':
+      return { id: e.target.id, fact: { kind: 'member', member: true, spec: e.target.spec } };
+    case 'target-removed':
+      return { id: e.id, fact: { kind: 'member', member: false } };
+    default:
+      return undefined;
+  }
+}
