@@ -3,6 +3,7 @@ import type { ReloadControl } from '../control/reload-result.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { RuntimeView } from '../runtime.js';
+import type { SharedStateView } from '../fleet/shared-state.js';
 
 /** What the admin routes act on: the running App, and the reloader and metrics when present. */
 export interface AdminContext {
@@ -18,6 +19,8 @@ export interface AdminContext {
   readonly refresh?: (() => Promise<void>) | undefined;
   /** Told after a request changed the runtime (a cluster primary passes it on to its workers). */
   readonly changed?: (() => Promise<void>) | undefined;
+  /** Discovery sources and the fleet, when the config has them. */
+  readonly shared?: SharedStateView | undefined;
   /** The cluster workers, for the status; absent in a single process. */
   readonly workers?: (() => unknown[]) | undefined;
 }

@@ -8,6 +8,7 @@ import { matchRoute, type AdminRequest, type Reply, type Route } from './router.
 import { configRoutes } from './routes/config.js';
 import { indexRoute } from './routes/index.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { nodeRoutes } from './routes/nodes.js';
 import { poolRoutes } from './routes/pools.js';
 import { reloadRoutes } from './routes/reload.js';
 import { statusRoutes } from './routes/status.js';
@@ -41,6 +42,7 @@ export class AdminServer {
       ...poolRoutes,
       ...targetRoutes,
       ...metricsRoutes,
+      ...nodeRoutes,
     ];
     this.#routes.unshift(indexRoute(() => this.#routes));
   }

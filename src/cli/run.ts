@@ -23,6 +23,8 @@ import type { Engine } from '../runtime.js';
 import { configFromCli, type CliOptions } from './options.js';
 import { systemdNotifier, type Notifier } from '../supervisor/sd-notify.js';
 import { udpBanner } from '../udp/udp-app.js';
+import { SharedState } from '../fleet/shared-state.js';
+import { packageVersion } from '../core/version.js';
 
 // CLI flags that produced a config path, so that a cross-check names the flag the user typed.
 const CLI_NAMES: Record<string, string> = {
@@ -98,6 +100,21 @@ export async function runBalancer(
         })
       : undefined;
   const app: Engine = cluster ?? new App(appDeps);
+  let admin: AdminServer | undefined;
+  // discovery sources and the fleet: more writers of the target store (src/store/)
+  const shared = new SharedState(config, {
+    store: app.store,
+    clock,
+    log,
+    version: packageVersion(),
+    registry: metrics?.registry,
+    adminUrl: () => admin?.url,
+  });
+  // in a cluster, what they change reaches the workers as the admin API's changes do
+  if (cluster)
+    app.store.subscribe((events) => {
+      if (events.some((e) => /^(discovery|fleet)\b/.test(e.cause))) cluster.publishSoon();
+    });
   const notifier = systemdNotifier(process.env, log);
   const load = info.load ?? (() => Promise.resolve({ ok: true, config }));
   const reloader = new Reloader({
@@ -109,6 +126,7 @@ export async function runBalancer(
       if (resolveWorkers(next.workers) !== workers)
         log.warn(`workers: the new count takes effect at the next start; ${workers} running until then`);
       const summary = await app.apply(next);
+      await shared.apply(next);
       log.level = next.log.level;
       // Settings of the process itself (admin API, log format…) stay as started: say so, or the operator waits for them.
       const restartOnly = summary.diff.settings.filter((c) => c.restart && c.key !== 'workers'); // workers: warned above
@@ -122,7 +140,6 @@ export async function runBalancer(
       notifier.notify('READY', r.ok ? `config version ${r.version}` : 'reload failed; the previous config serves');
     },
   });
-  let admin: AdminServer | undefined;
   try {
     await app.apply(config);
     admin = await startAdmin(config, {
@@ -130,10 +147,13 @@ export async function runBalancer(
       clock,
       log,
       reloader,
+      shared,
       ...(cluster ? clusterAdminHooks(cluster, metrics) : { metrics }),
     });
+    await shared.start(); // never waits for etcd or DNS: static targets serve meanwhile
   } catch (e) {
     await samples?.stop();
+    await shared.stop();
     await app.stop();
     throw e;
   }
@@ -143,7 +163,7 @@ export async function runBalancer(
       : undefined;
   await watcher?.start();
   // Handlers first: a supervisor may signal as soon as it reads the banner.
-  installSignals(app, logger, reloader, notifier, samples, admin, watcher);
+  installSignals(app, logger, reloader, notifier, samples, admin, shared, watcher);
   // One write: a reader (tests, scripts) that sees the first line sees the whole banner.
   const banner = [...app.listeners().values()].map((l) => `Server is listening on port ${l.port}\n`);
   banner.push(...udpBanner(app));
@@ -169,6 +189,7 @@ function installSignals(
   notifier: Notifier,
   samples: SampleServers | undefined,
   admin: AdminServer | undefined,
+  shared: SharedState,
   watcher?: ConfigWatcher,
 ): void {
   const { log } = logger;
@@ -188,6 +209,7 @@ function installSignals(
       .shutdown(drainMs)
       .then(() => samples?.stop())
       .then(() => admin?.stop()) // after the drain, so that it can be watched
+      .then(() => shared.stop()) // this node leaves the fleet's list at once
       .then(() => notifier.settled())
       .then(() => {
         log.info('stopped');

@@ -50,7 +50,7 @@ export interface ConfigDiff {
 }
 
 /** Sections a reload leaves as the process started with them. */
-const RESTART_ONLY = ['admin', 'workers', 'log.format', 'log.access'];
+const RESTART_ONLY = ['admin', 'workers', 'log.format', 'log.access', 'etcd', 'fleet'];
 const needsRestart = (key: string): boolean => RESTART_ONLY.some((k) => key === k || key.startsWith(`${k}.`));
 
 type Plain = Record<string, unknown>;
@@ -59,10 +59,12 @@ const isObject = (v: unknown): v is Plain => typeof v === 'object' && v !== null
 const isHostPort = (v: unknown): v is HostPort =>
   isObject(v) && typeof v.host === 'string' && typeof v.port === 'number' && Object.keys(v).length === 2;
 
+const isSecret = (key: string): boolean => ['token', 'password'].some((k) => key === k || key.endsWith(`.${k}`));
+
 /** A value as the diff shows it: addresses as `host:port`, secrets redacted, nothing undefined. */
 function shown(v: unknown, key: string): unknown {
   if (v === undefined) return null;
-  if (key === 'token' || key.endsWith('.token')) return '<redacted>';
+  if (isSecret(key)) return '<redacted>';
   if (isHostPort(v)) return formatHostPort(v);
   if (Array.isArray(v)) return v.map((x) => shown(x, ''));
   if (!isObject(v)) return v;
@@ -82,7 +84,7 @@ export function valueChanges(from: unknown, to: unknown, prefix = '', skip: read
       for (const k of keys) if (!skip.includes(k) || key !== prefix) walk(a[k], b[k], key ? `${key}.${k}` : k, out);
       return;
     }
-    const secret = key === 'token' || key.endsWith('.token');
+    const secret = isSecret(key);
     if (secret ? a === b : same(a, b)) return;
     out.push({ key, from: shown(a, key), to: shown(b, key), ...(needsRestart(key) ? { restart: true as const } : {}) });
   };

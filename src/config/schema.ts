@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isValidHost, parseHostPort, type HostPort } from '../core/address.js';
 import { parseDuration } from '../core/duration.js';
@@ -129,6 +131,82 @@ export const upstreamTlsSchema = z
   })
   .strict();
 
+// Discovery and the fleet (src/discovery/, src/fleet/): targets from DNS and etcd, a shared view.
+const ETCD_ENDPOINT = /^(https?:\/\/)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}$/;
+const resolverAddress = z.string().refine(
+  (v) => {
+    if (isIP(v) !== 0) return true;
+    try {
+      return isIP(parseHostPort(v, 'resolver').host) !== 0;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an IP address, with an optional port (10.0.0.53, 10.0.0.53:5353, [2001:db8::53]:53)' },
+);
+
+export const etcdSchema = z
+  .object({
+    endpoints: z
+      .array(z.string().regex(ETCD_ENDPOINT, 'must be http://HOST:PORT or https://HOST:PORT'))
+      .min(1, 'list at least one etcd endpoint'),
+    username: z.string().min(1).optional(),
+    password: z.string().optional(),
+    tls: z.object({ ca: pemPath.optional(), cert: pemPath.optional(), key: pemPath.optional() }).strict().optional(),
+    /** Deadline of one request to etcd. */
+    timeout: durationMs(1).default(3000),
+  })
+  .strict()
+  .refine((e) => (e.username === undefined) === (e.password === undefined), {
+    message: 'username and password go together',
+    path: ['password'],
+  })
+  .refine((e) => (e.tls?.cert === undefined) === (e.tls?.key === undefined), {
+    message: 'cert and key go together',
+    path: ['tls', 'key'],
+  });
+
+export const fleetSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, 'names may use letters, digits, "_", "." and "-"')
+      .default(() => hostname()),
+    ttl: durationMs(1000).default(10_000),
+    /** Where the fleet keeps its shared state in etcd. */
+    prefix: z.string().startsWith('/').default('/tcp-loadbalancer/'),
+  })
+  .strict();
+
+export const discoverySchema = z
+  .object({
+    etcd: z
+      .object({ prefix: z.string().min(1) })
+      .strict()
+      .optional(),
+    dns: z
+      .object({
+        name: z.string().refine(isValidHost, { message: 'must be a DNS name' }),
+        type: z.enum(['SRV', 'A', 'AAAA']).default('SRV'),
+        resolvers: z.array(resolverAddress).default([]),
+        interval: durationMs(1000).default(10_000),
+        port: z.number().int().min(1).max(65535).optional(),
+      })
+      .strict()
+      .superRefine((d, ctx) => {
+        if (d.type !== 'SRV' && d.port === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['port'],
+            message: `type ${d.type} needs a port (SRV records carry theirs)`,
+          });
+        if (d.type === 'SRV' && d.port !== undefined)
+          ctx.addIssue({ code: 'custom', path: ['port'], message: 'SRV records carry their own port: remove port' });
+      })
+      .optional(),
+  })
+  .strict();
+
 export const poolSchema = z
   .object({
     algorithm: z.enum(BALANCER_KINDS).default('round-robin'),
@@ -143,6 +221,7 @@ export const poolSchema = z
     queueTimeout: durationMs(1).optional(),
     proxyProtocol: proxyProtocolSendSchema.optional(),
     tls: upstreamTlsSchema.optional(),
+    discovery: discoverySchema.optional(),
   })
   .strict();
 
@@ -233,6 +312,8 @@ export const configSchema = z
     listeners: named(listenerSchema),
     pools: named(poolSchema),
     admin: adminSchema.optional(),
+    etcd: etcdSchema.optional(),
+    fleet: fleetSchema.optional(),
     drainTimeout: durationMs(0).default(30_000),
     keepAlive: durationMs(0).default(60_000),
     workers: z.union([z.number().int().min(1).max(256), z.literal('auto')]).default(1),
@@ -257,4 +338,7 @@ export type PoolConfig = z.output<typeof poolSchema>;
 export type ListenerConfig = z.output<typeof listenerSchema>;
 export type ListenerTlsConfig = z.output<typeof listenerTlsSchema>;
 export type HealthCheckConfig = z.output<typeof healthCheckSchema>;
+export type EtcdConfig = z.output<typeof etcdSchema>;
+export type FleetConfig = z.output<typeof fleetSchema>;
+export type DiscoveryConfig = z.output<typeof discoverySchema>;
 export type ProxyProtocolSendConfig = z.output<typeof proxyProtocolSendSchema>;

@@ -58,6 +58,7 @@ export function semanticIssues(c: Config): ConfigIssue[] {
     issues.push(...healthCheckIssues(hc, ['pools', name, 'healthCheck']));
   }
   issues.push(...udpIssues(c));
+  issues.push(...etcdIssues(c));
   if (c.admin && c.admin.token === undefined && !isLoopback(c.admin.bind.host))
     issues.push({
       path: ['admin', 'token'],
@@ -110,5 +111,21 @@ function healthCheckIssues(hc: HealthCheckConfig, path: (string | number)[]): Co
       issues.push({ path: [...path, 'expect'], message: `not a valid regular expression (${why})` });
     }
   }
+  return issues;
+}
+
+/** Discovery from etcd and the fleet share the one `etcd` connection: it must be there. */
+function etcdIssues(c: Config): ConfigIssue[] {
+  if (c.etcd) return [];
+  const issues: ConfigIssue[] = [];
+  if (c.fleet)
+    issues.push({ path: ['fleet'], message: 'a fleet shares its state through etcd: add the etcd key', at: 'key' });
+  for (const [name, p] of Object.entries(c.pools))
+    if (p.discovery?.etcd)
+      issues.push({
+        path: ['pools', name, 'discovery', 'etcd'],
+        message: 'discovery from etcd needs the top-level etcd key (endpoints)',
+        at: 'key',
+      });
   return issues;
 }

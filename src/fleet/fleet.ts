@@ -31,7 +31,8 @@ export interface FleetSettings {
   readonly ttlMs: number;
   readonly prefix: string;
   readonly version: string;
-  readonly configHash: string;
+  /** Of the config in force (a reload changes it). */
+  readonly configHash: () => string;
   readonly adminUrl: () => string | undefined;
 }
 
@@ -105,6 +106,11 @@ export class Fleet {
     this.#register();
   }
 
+  /** Registers again when something it publishes changed (a reload changed the config hash). */
+  refresh(): void {
+    this.#register();
+  }
+
   status(): FleetStatus {
     return {
       name: this.#s.name,
@@ -139,7 +145,7 @@ export class Fleet {
       adminUrl: this.#s.adminUrl() ?? null,
       version: this.#s.version,
       startedAt: this.#startedAt,
-      configHash: this.#s.configHash,
+      configHash: this.#s.configHash(),
       revision: this.#targets.revision,
     };
   }

@@ -1,5 +1,13 @@
+import type { AdminContext } from '../context.js';
 import type { Route } from '../router.js';
 import { statusView } from '../runtime-view.js';
+
+/** Discovery sources (state, error, age) and this node's part in the fleet, when configured. */
+function sharedStatus(ctx: AdminContext): Record<string, unknown> {
+  const sources = ctx.shared?.discoveryStatus() ?? [];
+  const fleet = ctx.shared?.fleetStatus();
+  return { ...(sources.length ? { discovery: sources } : {}), ...(fleet ? { fleet } : {}) };
+}
 
 export const statusRoutes: readonly Route[] = [
   {
@@ -16,6 +24,7 @@ export const statusRoutes: readonly Route[] = [
         }),
         ...(ctx.app.relayStatus ? { relay: ctx.app.relayStatus() } : {}),
         ...(ctx.workers ? { workers: ctx.workers() } : {}),
+        ...sharedStatus(ctx),
       },
     }),
   },

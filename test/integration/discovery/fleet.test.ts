@@ -39,7 +39,7 @@ function startNode(etcd: EtcdCluster, name: string, opts: { hash?: string; ttlMs
       ttlMs: opts.ttlMs ?? 2000,
       prefix: '/lbtest/',
       version: '0.1.0',
-      configHash: opts.hash ?? 'h1',
+      configHash: () => opts.hash ?? 'h1',
       adminUrl: () => `http://127.0.0.1:1/${name}`,
     },
     client,

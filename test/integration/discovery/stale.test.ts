@@ -24,7 +24,10 @@ const configOf = (input: unknown): Config => {
 test('a failing source never empties a pool: stale with error and age, logged once per change, counted; static + etcd + DNS add up', async (t) => {
   if (!requireProgram(t, 'etcd', 'etcd-server') || !requireProgram(t, 'dnsmasq', 'dnsmasq-base')) return;
   const etcd = await startEtcd(1);
-  const dns = await startDnsmasq('web.test', { srv: [['_lb._tcp.web.test', 'b1.web.test', 9001, 1, 5]], hosts: { 'b1.web.test': ['127.0.0.1'] } });
+  const dns = await startDnsmasq('web.test', {
+    srv: [['_lb._tcp.web.test', 'b1.web.test', 9001, 1, 5]],
+    hosts: { 'b1.web.test': ['127.0.0.1'] },
+  });
   const config = configOf({
     etcd: { endpoints: etcd.endpoints, timeout: '1s' },
     listeners: { web: { bind: '127.0.0.1:0', pool: 'web' } },
@@ -40,12 +43,19 @@ test('a failing source never empties a pool: stale with error and age, logged on
   });
   const clock = systemClock();
   const store = new TargetStore({ clock });
-  store.applyConfig(Object.fromEntries(Object.entries(config.pools).map(([n, p]) => [n, targetSpecs(p)])), 'config load');
+  store.applyConfig(
+    Object.fromEntries(Object.entries(config.pools).map(([n, p]) => [n, targetSpecs(p)])),
+    'config load',
+  );
   const { log, lines } = captureLog();
   const registry = new Registry();
   const client = createEtcdClient({ endpoints: etcd.endpoints, requestTimeoutMs: 1000 });
   const discovery = new Discovery({ sink: store, clock, log, etcd: () => client, metrics: discoveryMetrics(registry) });
-  const ids = () => store.pool('web')!.targets.map((x) => `${x.id}@${x.spec.weight}`).sort();
+  const ids = () =>
+    store
+      .pool('web')!
+      .targets.map((x) => `${x.id}@${x.spec.weight}`)
+      .sort();
   const status = (source: string) => discovery.status().find((s) => s.source === source)!;
   try {
     await etcdctl(etcd.endpoints, 'put', '/services/web/127.0.0.2:9002', '');
