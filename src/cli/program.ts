@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../core/version.js';
 import { Command, Option } from 'commander';
 import { cliConfig, describeError, runBalancer, type RunOptions } from './run.js';
 import { checkCommand, runConfigFile } from './config-file.js';
@@ -8,7 +8,7 @@ import { parsePort } from '../core/address.js';
 import { describeProxyHeader, parseHex } from './proxy-protocol-decode.js';
 import { InvalidArgumentError, isLbError } from '../core/errors.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = { version: packageVersion() };
 
 const fail = (e: unknown): never => {
   // An invalid config file is a list of `file:line:col path: problem` lines, printed as they are.
