@@ -2,7 +2,6 @@ import { AggregatorRegistry } from 'prom-client';
 import { App, type AppDeps, type ApplySummary } from '../app.js';
 import type { Config } from '../config/schema.js';
 import { LbError, type LbErrorCode } from '../core/errors.js';
-import type { HealthSink } from '../health/health-checker.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Engine, ListenerView } from '../runtime.js';
 import type { PassiveReport } from './remote-health.js';
@@ -41,17 +40,9 @@ export class ClusterEngine implements Engine {
   #publishing = false;
 
   constructor(private readonly deps: ClusterEngineDeps) {
-    const publishOnTransition = (pool: string): HealthSink => {
-      const extra = deps.app.healthObserver?.(pool);
-      return {
-        onCheck: (id, result, at) => extra?.onCheck(id, result, at),
-        onTransition: (t) => {
-          extra?.onTransition(t);
-          this.publishSoon();
-        },
-      };
-    };
-    this.control = new App({ ...deps.app, serveTraffic: false, healthObserver: publishOnTransition });
+    this.control = new App({ ...deps.app, serveTraffic: false });
+    // Every change of target state, whoever made it (health, admin API, discovery), goes to the workers.
+    this.control.store.subscribe(() => this.publishSoon());
     this.#supervisor = new Supervisor({
       count: deps.workers,
       spawn: deps.spawn,

@@ -141,3 +141,30 @@ test('cluster: a reload a worker refuses is reverted without undoing admin chang
     'and have the admin changes',
   );
 });
+
+test('cluster: a change a discovery source makes in the store reaches the workers without being asked', async (t) => {
+  const workers: FakeWorker[] = [];
+  const engine = new ClusterEngine({
+    workers: 2,
+    app: deps(),
+    spawn: () => {
+      const w = new FakeWorker(200 + workers.length);
+      workers.push(w);
+      setImmediate(() => w.say({ type: 'hello', pid: w.pid }));
+      return w;
+    },
+  });
+  t.after(() => engine.stop());
+  const starting = engine.apply(cfg({ main: '127.0.0.1:0' }));
+  while (workers.length < 2 || workers.some((w) => w.sent.length === 0)) await tick();
+  for (const w of workers) w.applied(true);
+  await starting;
+  const C = { id: '127.0.0.1:1003', host: '127.0.0.1', port: 1003, weight: 1, backup: false };
+  engine.store.setSourceTargets('web', 'dns:web', [C], 'dns: 1 address');
+  const hasC = (w: FakeWorker) => w.sent.at(-1)!.pools.web!.some((x) => x.spec.id === C.id);
+  while (!workers.every(hasC)) await tick();
+  assert.deepEqual(
+    workers[1]!.sent.at(-1)!.pools.web!.map((x) => x.spec.id),
+    [A, B, C.id],
+  );
+});
