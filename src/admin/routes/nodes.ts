@@ -1,4 +1,3 @@
-import { LbError } from '../../core/errors.js';
 import type { Route } from '../router.js';
 
 /** GET /api/nodes: the live nodes of this node's fleet, and where their configs differ. */
@@ -8,7 +7,17 @@ export const nodeRoutes: readonly Route[] = [
     path: '/api/nodes',
     handle: (_req, ctx) => {
       const nodes = ctx.shared?.nodes();
-      if (!nodes) throw new LbError('LB_ERR_NOT_FOUND', 'this node is not in a fleet (no fleet key in its config)');
+      if (!nodes)
+        return {
+          json: {
+            self: null,
+            nodes: [],
+            configHashes: {},
+            sameConfig: true,
+            fleet: null,
+            note: 'not in a fleet (no fleet key in the config)',
+          },
+        };
       return { json: { ...nodes, fleet: ctx.shared?.fleetStatus() } };
     },
   },
