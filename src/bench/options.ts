@@ -41,9 +41,9 @@ table of absolute figures and ratios to HAProxy and to a direct connection.
   --node PATH             Node binary for our balancer; repeat to compare several
                           (default: this node; env LB_BENCH_NODE=path[:path...])
   --lb [NAME=]PATH        a built dist/main.js to bench; repeat to compare builds (default: ours)
-  --workers N             passed to our balancer as --workers N; with more than one, the proxies
-                          are not pinned unless --proxy-cpu is given, and the figures include how
-                          the connections spread over the workers
+  --workers N             passed to our balancer as --workers N, and to HAProxy as nbthread N; with
+                          more than one, the proxies are not pinned unless --proxy-cpu is given,
+                          and the figures include how the connections spread over the workers
   --accept LIST           with --workers: compare the ways workers share accepts, ${ACCEPT_MODES.join(',')}
                           (LB_CLUSTER_ACCEPT; reuseport needs Node >= 22.12, see --node)
   --no-access-log         no access log anywhere (default: one line per connection to /dev/null

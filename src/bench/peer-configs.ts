@@ -10,13 +10,15 @@ export interface ProxyConfig {
   readonly maxConn: number;
   /** The per-process open-file limit the peer may use. */
   readonly nofile: number;
+  /** HAProxy threads (`nbthread`): as many as our workers with --workers N, to compare multi-core. */
+  readonly threads?: number;
 }
 
 export function haproxyConfig(c: ProxyConfig): string {
   const servers = c.backends.map((p, i) => `  server s${i + 1} 127.0.0.1:${p}`);
   return [
     'global',
-    '  nbthread 1',
+    `  nbthread ${c.threads ?? 1}`,
     `  maxconn ${c.maxConn}`,
     ...(c.accessLog ? ['  log stdout format raw local0 info'] : []),
     'defaults',

@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBackends, type Backends } from './backends.js';
 import { hasReusePort } from '../cluster/accept-mode.js';
@@ -83,7 +83,16 @@ export async function runBench(input: BenchInput): Promise<Report> {
     ] as const)
       if (!ok)
         notes.push(`${tool} is not installed: skipped (apt-get install haproxy nginx libnginx-mod-stream wrk iperf3)`);
-    const env: SystemEnv = { procs, dir, proxyCpu: opts.proxyCpu, nofile: input.nofile, accessLog: opts.accessLog };
+    // --workers N: HAProxy gets as many threads (nbthread N), the multi-core comparison of issue 15.
+    const threads = opts.workers === 'auto' ? availableParallelism() : Number(opts.workers ?? 1) || 1;
+    const env: SystemEnv = {
+      procs,
+      dir,
+      proxyCpu: opts.proxyCpu,
+      nofile: input.nofile,
+      accessLog: opts.accessLog,
+      threads,
+    };
     const variants = ourVariants(opts, input.ourMain, notes);
     const systems: System[] = [];
     const want = (id: string): boolean => opts.systems.includes(id);

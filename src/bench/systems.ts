@@ -12,6 +12,8 @@ export interface SystemEnv {
   readonly proxyCpu: number | undefined;
   readonly nofile: number;
   readonly accessLog: boolean;
+  /** HAProxy's nbthread (1, or our --workers count). */
+  readonly threads?: number;
 }
 
 export interface Running {
@@ -70,7 +72,17 @@ export function haproxySystem(env: SystemEnv, bin: string): System {
     start: (backends, maxConn) =>
       launch(env, 'haproxy', bin, (port, dir) => {
         const cfg = join(dir, 'haproxy.cfg');
-        writeFileSync(cfg, haproxyConfig({ port, backends, accessLog: env.accessLog, maxConn, nofile: env.nofile }));
+        writeFileSync(
+          cfg,
+          haproxyConfig({
+            port,
+            backends,
+            accessLog: env.accessLog,
+            maxConn,
+            nofile: env.nofile,
+            threads: env.threads,
+          }),
+        );
         return ['-f', cfg, '-db'];
       }),
   };

@@ -12,6 +12,12 @@ test('HAProxy: tcp mode, one thread, round-robin over every backend, log only wh
   assert.match(on, /server s1 127\.0\.0\.1:9001\n\s+server s2 127\.0\.0\.1:9002/);
   assert.match(on, /option tcplog/);
   assert.doesNotMatch(haproxyConfig({ ...base, accessLog: false }), /\blog\b/);
+  assert.match(haproxyConfig({ ...base, accessLog: true }), /^ {2}nbthread 1$/m);
+  assert.match(
+    haproxyConfig({ ...base, accessLog: true, threads: 2 }),
+    /^ {2}nbthread 2$/m,
+    'bench --workers 2: HAProxy nbthread 2',
+  );
 });
 
 test('nginx stream: the same upstreams, one worker, enough connections for both sides', () => {
