@@ -4,6 +4,7 @@ import type { Listener } from './listener/listener.js';
 import type { PoolRuntime } from './pool/pool-runtime.js';
 import type { TargetStore } from './store/target-store.js';
 import type { RelayStatus } from './proxy/relay-choice.js';
+import type { UdpView } from './udp/udp-view.js';
 
 /**
  * What views and gauges read of a listener: a real one, or the sum of it over cluster workers
@@ -24,6 +25,8 @@ export interface RuntimeView {
   readonly store: TargetStore;
   /** Which relay moves the bytes of new connections, and why (a process that relays). */
   relayStatus?(): RelayStatus;
+  /** The UDP listeners of this process (none in a cluster primary: its workers serve them). */
+  readonly udp?: UdpView;
 }
 
 /**

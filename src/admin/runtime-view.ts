@@ -5,6 +5,7 @@ import type { PoolRuntime } from '../pool/pool-runtime.js';
 import { targetSpecs } from '../pool/pool-runtime.js';
 import type { Target } from '../pool/target.js';
 import type { RuntimeView } from '../runtime.js';
+import { udpListenersView } from '../udp/udp-status.js';
 
 // JSON views of the running state for GET /api/status and the pool routes. Pure over the
 // runtime objects: times become ISO strings, nothing is mutated.
@@ -86,6 +87,7 @@ export function statusView(
       activeConnections: l.activeConnections,
       totalConnections: l.totalConnections,
     })),
+    ...(app.udp ? { udpListeners: udpListenersView(app.udp, app.config) } : {}),
     pools: [...app.pools().values()].map((p) => poolView(p, open, changedAtRuntime(app, p.name))),
   };
 }

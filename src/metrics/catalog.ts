@@ -34,6 +34,20 @@ export function createCatalog(registry: Registry) {
       'Proxied client connections closed, by close reason.',
       ['listener', 'pool', 'reason'],
     ),
+    // UDP listeners (protocol: udp); their bytes count in the listener, pool and target byte counters
+    listenerUdpSessions: counter('lb_listener_udp_sessions_total', 'UDP sessions started (client address:port).', [
+      'listener',
+    ]),
+    listenerActiveUdpSessions: gauge('lb_listener_active_udp_sessions', 'UDP sessions open now.', ['listener']),
+    listenerReceivedDatagrams: counter('lb_listener_received_datagrams_total', 'Datagrams received from clients.', [
+      'listener',
+    ]),
+    listenerSentDatagrams: counter('lb_listener_sent_datagrams_total', 'Datagrams sent to clients.', ['listener']),
+    listenerDroppedDatagrams: counter(
+      'lb_listener_dropped_datagrams_total',
+      'Datagrams not forwarded, by reason (denied, max_sessions, buffer_full, port_unreachable…).',
+      ['listener', 'reason'],
+    ),
     // pools
     poolConnections: counter('lb_pool_connections_total', 'Connections established to the targets of a pool.', [
       'pool',
@@ -84,6 +98,22 @@ export function createCatalog(registry: Registry) {
       'pool',
       'target',
     ]),
+    targetUdpSessions: counter('lb_target_udp_sessions_total', 'UDP sessions given to a target.', ['pool', 'target']),
+    targetReceivedDatagrams: counter(
+      'lb_target_received_datagrams_total',
+      'Datagrams received from clients and sent to a target.',
+      ['pool', 'target'],
+    ),
+    targetSentDatagrams: counter(
+      'lb_target_sent_datagrams_total',
+      'Datagrams received from a target and sent to clients.',
+      ['pool', 'target'],
+    ),
+    targetDroppedDatagrams: counter(
+      'lb_target_dropped_datagrams_total',
+      "Datagrams of a target's sessions not forwarded, by reason.",
+      ['pool', 'target', 'reason'],
+    ),
     targetHealth: gauge(
       'lb_target_health',
       'Health state of a target: 1 for its current state (healthy, unhealthy or unknown), 0 for the others.',

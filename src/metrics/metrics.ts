@@ -6,6 +6,7 @@ import { openBytes } from '../listener/open-bytes.js';
 import { createCatalog, type Catalog } from './catalog.js';
 import { byteCounters, publishBytes, type ByteCounters } from './live-bytes.js';
 import { registerProcessMetrics } from './process-metrics.js';
+import { publishUdp, withUdpBytes } from './udp-metrics.js';
 import { refreshRuntimeGauges, type GaugeScope, type RuntimeSource } from './runtime-gauges.js';
 import { healthObserver, trafficObserver } from './traffic-observer.js';
 
@@ -62,6 +63,8 @@ export class Metrics {
     const rt = this.opts.runtime();
     if (rt) refreshRuntimeGauges(this.catalog, rt, this.opts.gauges);
     // A cluster primary ('control') relays no bytes: its workers publish theirs.
-    if (this.opts.gauges !== 'control') publishBytes(this.#bytes, openBytes(rt ? rt.listeners().values() : []));
+    if (this.opts.gauges === 'control') return;
+    publishBytes(this.#bytes, withUdpBytes(openBytes(rt ? rt.listeners().values() : []), rt?.udp));
+    if (rt?.udp) publishUdp(this.catalog, rt.udp);
   }
 }

@@ -2,7 +2,7 @@ import type { RuntimeView } from '../runtime.js';
 import { ADMIN_STATES, type HealthState } from '../core/types.js';
 import type { Catalog } from './catalog.js';
 
-export type RuntimeSource = Pick<RuntimeView, 'listeners' | 'pools' | 'relayStatus'>;
+export type RuntimeSource = Pick<RuntimeView, 'listeners' | 'pools' | 'relayStatus' | 'udp'>;
 
 const HEALTH_STATES: readonly HealthState[] = ['healthy', 'unhealthy', 'unknown'];
 
