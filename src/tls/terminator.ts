@@ -36,6 +36,7 @@ export function tlsTerminator(
         clearTimeout(timer);
         sock.off('error', onError);
         sock.off('close', onClose);
+        sock.off('end', onEnd);
         if (!r.ok) {
           sock.on('error', noop);
           sock.destroy();
@@ -44,6 +45,8 @@ export function tlsTerminator(
       };
       const onError = (e: NodeJS.ErrnoException): void =>
         settle({ ok: false, reason: 'tls_error', detail: `handshake failed: ${e.code ?? e.message}` });
+      const onEnd = (): void =>
+        settle({ ok: false, reason: 'client_close', detail: 'client closed its side during the TLS handshake' });
       const onClose = (): void =>
         settle({ ok: false, reason: 'client_close', detail: 'client closed during the TLS handshake' });
       const timer = setTimeout(
@@ -52,6 +55,9 @@ export function tlsTerminator(
       );
       sock.on('error', onError);
       sock.once('close', onClose);
+      // A client's FIN ends the handshake now: it can no longer complete it (the timeout is for
+      // clients that stay silent). Bytes that are not TLS fail in OpenSSL at once ('error').
+      sock.once('end', onEnd);
       sock.once('secure', () => {
         const sni = typeof sock.servername === 'string' && sock.servername !== '' ? sock.servername : undefined;
         if (sni === undefined && o.closeWithoutSni)
