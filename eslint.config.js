@@ -30,6 +30,8 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   { languageOptions: { globals: { ...globals.node } } },
+  // The dashboard's scripts run in the browser, as they are (no build step).
+  { files: ['dashboard/**/*.js'], languageOptions: { globals: { ...globals.browser } } },
   {
     files: ['test/**/*.ts'],
     rules: {

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { LbErrorCode } from '../core/errors.js';
 import type { AdminContext } from './context.js';
 
@@ -9,13 +10,16 @@ export interface AdminRequest {
   readonly query: URLSearchParams;
   /** The client's address, for the cause of a change (`admin PATCH by 127.0.0.1`). */
   readonly remote?: string;
+  readonly headers: IncomingHttpHeaders;
   /** The JSON body (undefined when empty); read on demand, bounded in size. */
   json(): Promise<unknown>;
 }
 
 export type Reply =
-  | { readonly status?: number; readonly json: unknown }
-  | { readonly status?: number; readonly text: string; readonly contentType: string };
+  | { readonly status?: number; readonly json: unknown; readonly headers?: Record<string, string> }
+  | { readonly status?: number; readonly text: string; readonly contentType: string }
+  /** The route writes the response itself (static files, the event stream). */
+  | { readonly raw: (res: ServerResponse, req: IncomingMessage) => void | Promise<void> };
 
 export interface Route {
   readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -24,6 +28,8 @@ export interface Route {
   /** Takes a JSON body (up to the admin body limit); any other route refuses a body with 413. */
   readonly body?: true;
   handle(req: AdminRequest, ctx: AdminContext): Promise<Reply> | Reply;
+  /** Left out of GET /api (the dashboard's own files). */
+  readonly unlisted?: boolean;
 }
 
 export type Match =

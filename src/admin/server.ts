@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { formatHostPort } from '../core/address.js';
 import { isLbError, ListenError, type LbErrorCode } from '../core/errors.js';
-import { isAuthorized } from './auth.js';
 import type { AdminContext } from './context.js';
+import { Dashboard } from './dashboard/dashboard.js';
 import { errorBody, httpStatusOf, parseJson, readBody, sendJson, sendText } from './http-io.js';
 import { matchRoute, type AdminRequest, type Reply, type Route } from './router.js';
 import { configRoutes } from './routes/config.js';
+import { connectionRoutes } from './routes/connections.js';
 import { indexRoute } from './routes/index.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { nodeRoutes } from './routes/nodes.js';
@@ -29,18 +30,22 @@ export interface AdminSettings {
  */
 export class AdminServer {
   readonly #routes: Route[];
+  readonly #dashboard: Dashboard;
   #server: Server | undefined;
 
   constructor(
     readonly settings: AdminSettings,
     private readonly ctx: AdminContext,
   ) {
+    this.#dashboard = new Dashboard(ctx, settings.token);
     this.#routes = [
+      ...this.#dashboard.routes,
       ...statusRoutes,
       ...configRoutes,
       ...reloadRoutes,
       ...poolRoutes,
       ...targetRoutes,
+      ...connectionRoutes,
       ...metricsRoutes,
       ...nodeRoutes,
     ];
@@ -58,6 +63,7 @@ export class AdminServer {
   }
 
   async start(): Promise<void> {
+    await this.#dashboard.start();
     const server = createServer({ requestTimeout: 30_000, headersTimeout: 10_000 }, (req, res) => {
       this.#handle(req, res).catch((e: unknown) => this.#fail(res, e));
     });
@@ -81,6 +87,7 @@ export class AdminServer {
     const server = this.#server;
     if (!server) return;
     this.#server = undefined;
+    await this.#dashboard.stop();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     await closed;
@@ -94,12 +101,14 @@ export class AdminServer {
     } catch {
       return this.#error(res, 'LB_ERR_BAD_REQUEST', 'malformed request URL');
     }
-    if (!isAuthorized(req.headers.authorization, this.settings.token)) {
-      const why = req.headers.authorization ? 'wrong token' : 'missing token';
-      return this.#error(res, 'LB_ERR_UNAUTHORIZED', `${why}: send "Authorization: Bearer TOKEN"`, {
-        'www-authenticate': 'Bearer realm="loadbalancer"',
-      });
-    }
+    const access = this.#dashboard.access(req, method, url.pathname);
+    if (!access.ok)
+      return this.#error(
+        res,
+        'LB_ERR_UNAUTHORIZED',
+        access.message,
+        access.bearerChallenge ? { 'www-authenticate': 'Bearer realm="loadbalancer"' } : {},
+      );
     const match = matchRoute(this.#routes, method, url.pathname);
     if ('error' in match)
       return this.#error(res, match.error, match.message, match.allow ? { allow: match.allow.join(', ') } : {});
@@ -115,15 +124,17 @@ export class AdminServer {
       params: match.params,
       query: url.searchParams,
       remote: req.socket.remoteAddress ?? 'unknown',
+      headers: req.headers,
       json: readJson,
     };
     await this.ctx.refresh?.();
     const reply: Reply = await match.route.handle(areq, this.ctx);
+    if ('raw' in reply) return reply.raw(res, req);
     const status = reply.status ?? 200;
     // A change is answered once it is in effect everywhere (in every cluster worker).
     if (method !== 'GET' && method !== 'HEAD' && status < 300) await this.ctx.changed?.();
     if ('text' in reply) sendText(res, status, reply.text, reply.contentType);
-    else sendJson(res, status, reply.json);
+    else sendJson(res, status, reply.json, reply.headers);
     if (method !== 'GET' && method !== 'HEAD')
       this.ctx.log.info({ method, path: url.pathname, status }, `admin API: ${method} ${url.pathname} → ${status}`);
   }

@@ -81,6 +81,8 @@ export class Listener implements SessionOwner {
   /** Socket options could not be set once on the listening socket: set them on each accepted one. */
   #perSocketOptions = false;
   totalConnections = 0;
+  /** Connections refused before reaching a pool (access rules, limits, bad headers, no route). */
+  rejectedConnections = 0;
 
   constructor(
     settings: ListenerSettings,
@@ -141,14 +143,15 @@ export class Listener implements SessionOwner {
     const server = createServer({ allowHalfOpen: true, ...acceptedSocketOptions(s.keepAliveMs) });
     server.maxConnections = s.maxConnections ?? Infinity;
     server.on('connection', (sock: Socket) => this.#onConnection(sock));
-    server.on('drop', (d) =>
+    server.on('drop', (d) => {
+      this.rejectedConnections++;
       this.observer.onRejected(
         this.name,
         'max_connections',
         d && connInfoOf(this.name, d),
         `listener at maxConnections (${this.#settings.maxConnections})`,
-      ),
-    );
+      );
+    });
     await new Promise<void>((resolve, reject) => {
       const onError = (e: NodeJS.ErrnoException): void => {
         const where = formatHostPort(s);
@@ -234,6 +237,7 @@ export class Listener implements SessionOwner {
   #reject(sock: Socket, reason: CloseReason, info: ConnInfo, detail?: string): void {
     sock.on('error', noop);
     sock.destroy();
+    this.rejectedConnections++;
     this.observer.onRejected(this.name, reason, info, detail);
   }
 

@@ -4,5 +4,11 @@ import type { Route } from '../router.js';
 export const indexRoute = (all: () => readonly Route[]): Route => ({
   method: 'GET',
   path: '/api',
-  handle: () => ({ json: { endpoints: all().map((r) => `${r.method} ${r.path}`) } }),
+  handle: () => ({
+    json: {
+      endpoints: all()
+        .filter((r) => r.unlisted !== true)
+        .map((r) => `${r.method} ${r.path}`),
+    },
+  }),
 });

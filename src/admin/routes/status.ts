@@ -9,23 +9,24 @@ function sharedStatus(ctx: AdminContext): Record<string, unknown> {
   return { ...(sources.length ? { discovery: sources } : {}), ...(fleet ? { fleet } : {}) };
 }
 
+/** What GET /api/status answers (the dashboard's snapshot holds it too). */
+export const statusDocument = (ctx: AdminContext) => ({
+  ...statusView(ctx.app, {
+    now: ctx.clock.now(),
+    startedAt: ctx.startedAt,
+    // The config the process started with is version 1 (also without a reloader).
+    version: ctx.reloader?.version ?? 1,
+    lastReload: ctx.reloader?.last,
+  }),
+  ...(ctx.app.relayStatus ? { relay: ctx.app.relayStatus() } : {}),
+  ...(ctx.workers ? { workers: ctx.workers() } : {}),
+  ...sharedStatus(ctx),
+});
+
 export const statusRoutes: readonly Route[] = [
   {
     method: 'GET',
     path: '/api/status',
-    handle: (_req, ctx) => ({
-      json: {
-        ...statusView(ctx.app, {
-          now: ctx.clock.now(),
-          startedAt: ctx.startedAt,
-          // The config the process started with is version 1 (also without a reloader).
-          version: ctx.reloader?.version ?? 1,
-          lastReload: ctx.reloader?.last,
-        }),
-        ...(ctx.app.relayStatus ? { relay: ctx.app.relayStatus() } : {}),
-        ...(ctx.workers ? { workers: ctx.workers() } : {}),
-        ...sharedStatus(ctx),
-      },
-    }),
+    handle: (_req, ctx) => ({ json: statusDocument(ctx) }),
   },
 ];
