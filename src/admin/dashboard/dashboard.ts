@@ -5,8 +5,6 @@ import { isAuthorized } from '../auth.js';
 import { parseBody } from '../body.js';
 import type { AdminContext } from '../context.js';
 import { EventHub } from '../events/event-hub.js';
-import type { EventFeed } from '../events/feed.js';
-import { RuntimeFeed } from '../events/runtime-feed.js';
 import type { Reply, Route } from '../router.js';
 import { checkAccess, cookieValue, SESSION_COOKIE, type Access } from './request-auth.js';
 import { SessionStore } from './sessions.js';
@@ -33,10 +31,10 @@ export class Dashboard {
   constructor(
     ctx: AdminContext,
     private readonly token: string | undefined,
-    feed?: EventFeed,
   ) {
     this.sessions = new SessionStore(ctx.clock);
-    this.hub = new EventHub(ctx, feed ?? new RuntimeFeed(ctx.app, ctx.clock));
+    // The stream is fed by the target store: its revisions are the events' ids.
+    this.hub = new EventHub(ctx, ctx.app.store);
   }
 
   async start(): Promise<void> {

@@ -54,7 +54,7 @@ export class EventHub {
 
   constructor(
     private readonly ctx: AdminContext,
-    private readonly feed: EventFeed & { poll?: () => void },
+    private readonly feed: EventFeed,
     private readonly opts: HubOptions = HUB_DEFAULTS,
   ) {
     this.#lastReload = ctx.reloader?.last;
@@ -146,7 +146,6 @@ export class EventHub {
       return;
     }
     await this.ctx.refresh?.();
-    this.feed.poll?.();
     const last = this.ctx.reloader?.last;
     if (last && last !== this.#lastReload) {
       this.#lastReload = last;
