@@ -67,7 +67,7 @@ export class Dashboard {
       files('/ui/:file'),
       files('/ui/vendor/:file'),
       { method: 'GET', path: '/api/session', handle: (req) => this.#sessionState(req.headers) },
-      { method: 'POST', path: '/api/session', handle: async (req) => this.#signIn(await req.json()) },
+      { method: 'POST', path: '/api/session', body: true, handle: async (req) => this.#signIn(await req.json()) },
       {
         method: 'DELETE',
         path: '/api/session',
