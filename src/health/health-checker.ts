@@ -201,6 +201,12 @@ export class HealthChecker implements HealthControl {
     }
     if (this.#stopped || this.#tracked.get(t.spec.id) !== t) return;
     this.deps.sink.onCheck(t.spec.id, result, this.deps.clock.now());
+    // A check that failed on this host (EMFILE…) is not counted: it says nothing of the target.
+    if (!result.ok && result.local === true) {
+      if (s.intervalMs > 0)
+        this.#schedule(t, nextCheckDelay(checkInterval(s, t.counter, t.fast), s.jitter, this.deps.random));
+      return;
+    }
     const next = nextHealth(t.counter, result.ok, s.rise, s.fall);
     const cause = result.ok
       ? `after ${next.successes} successful check${next.successes === 1 ? '' : 's'}`

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import type { TargetSpec } from '../../core/types.js';
-import type { ProbeResult } from '../probe.js';
+import { socketFailure, type ProbeResult } from '../probe.js';
 import type { ProbePrelude } from './tcp-connect.js';
 
 /** A reply is judged on what arrived so far: a verdict, or undefined to read on. */
@@ -71,8 +71,6 @@ export function converse(
     sock.once('end', () =>
       done(c.judge(received, true) ?? { ok: false, detail: `closed before ${c.awaiting}${got()}` }),
     );
-    sock.once('error', (e: NodeJS.ErrnoException) =>
-      done({ ok: false, detail: `${connected ? 'read' : 'connect'} ${e.code ?? e.message}` }),
-    );
+    sock.once('error', (e: NodeJS.ErrnoException) => done(socketFailure(connected ? 'read' : 'connect', e)));
   });
 }

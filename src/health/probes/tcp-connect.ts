@@ -1,5 +1,5 @@
 import { connect } from 'node:net';
-import type { Probe, ProbeResult } from '../probe.js';
+import { socketFailure, type Probe, type ProbeResult } from '../probe.js';
 
 /** Bytes a check sends once connected (a PROXY header), from its own socket's endpoints. */
 export type ProbePrelude = (
@@ -29,5 +29,5 @@ export const tcpConnectProbe =
         const remote = { address: sock.remoteAddress ?? '', port: sock.remotePort ?? 0 };
         sock.write(prelude(local, remote), () => done(ok)); // a write error ends it through 'error' first
       });
-      sock.once('error', (e: NodeJS.ErrnoException) => done({ ok: false, detail: `connect ${e.code ?? e.message}` }));
+      sock.once('error', (e: NodeJS.ErrnoException) => done(socketFailure('connect', e)));
     });

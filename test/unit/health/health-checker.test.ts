@@ -184,3 +184,34 @@ test('a connection that reaches a DOWN target pulls its next check forward, once
   assert.equal(hc.state('a'), 'healthy');
   await hc.stop();
 });
+
+test('a check that fails on this host (EMFILE, ENFILE, ENOBUFS, EADDRNOTAVAIL) is not counted: no DOWN', async () => {
+  const clock = new FakeClock();
+  const transitions: HealthTransition[] = [];
+  let n = 0;
+  const hc = new HealthChecker(settings, {
+    clock,
+    // first one success, then only local failures
+    probe: () =>
+      Promise.resolve(
+        n++ === 0
+          ? { ok: true, latencyMs: 1, detail: 'connect ok' }
+          : { ok: false, detail: 'connect EMFILE', local: true },
+      ),
+    random: () => 0,
+    sink: { onTransition: (t) => transitions.push(t), onCheck: () => undefined },
+  });
+  hc.track(spec('a'));
+  for (let i = 0; i < 10; i++) {
+    clock.advance(i === 0 ? 0 : 1000);
+    for (let j = 0; j < 5; j++) await Promise.resolve();
+    await new Promise((r) => setImmediate(r));
+  }
+  assert.ok(n >= 5, `checks ran (${n})`);
+  assert.deepEqual(
+    transitions.map((t) => t.to),
+    ['healthy'],
+    'never marked DOWN by local failures',
+  );
+  await hc.stop();
+});
