@@ -15,6 +15,8 @@ import { poolDialer, upstreamTlsWarnings } from './tls/upstream-dialer.js';
 import { loadRelayAddon } from './proxy/native-addon.js';
 import { RelayChoice, type RelayStatus } from './proxy/relay-choice.js';
 import { udpPlaneFor, type UdpPlane } from './udp/udp-app.js';
+import type { SocketSource } from './supervisor/socket-spec.js';
+import { socketSpecOf } from './listener/listener.js';
 
 export interface AppDeps {
   readonly log: Logger;
@@ -33,6 +35,8 @@ export interface AppDeps {
   readonly relay?: RelayChoice;
   /** The owner of target state; one of its own when not given. */
   readonly store?: TargetStore;
+  /** Listening sockets held by the supervisor across upgrades (src/supervisor/). */
+  readonly sockets?: SocketSource | undefined;
 }
 
 export interface ApplySummary {
@@ -184,7 +188,7 @@ export class App {
       ? []
       : [...diff.listeners.added, ...names(rebound)].filter(tcpOnly)) {
       const l = new Listener(
-        { ...listenerSettings(name, next), reusePort: this.deps.reusePort === true },
+        { ...listenerSettings(name, next), reusePort: this.deps.reusePort === true, sockets: this.deps.sockets },
         pipelines.get(name)!,
         this.deps.observer,
         this.deps.log,
@@ -219,12 +223,12 @@ export class App {
     const draining: Promise<void>[] = [];
     for (const l of opened) {
       const old = this.#listeners.get(l.name);
-      if (old) draining.push(old.drain(drainMs));
+      if (old) draining.push(this.#retire(old, drainMs));
       this.#listeners.set(l.name, l);
     }
     for (const name of diff.listeners.removed) {
       const l = this.#listeners.get(name); // none in a cluster primary
-      if (l) draining.push(l.drain(drainMs));
+      if (l) draining.push(this.#retire(l, drainMs));
       this.#listeners.delete(name);
       this.#clientTables.delete(name);
     }
@@ -249,6 +253,14 @@ export class App {
     // Drains run in the background: a reload returns as soon as the new config serves.
     void Promise.all(draining).catch((e: unknown) => this.deps.log.error({ err: e }, 'drain failed'));
     return summary;
+  }
+
+  /** A listener a reload removed or moved: the supervisor no longer keeps its socket either. */
+  async #retire(l: Listener, drainMs: number): Promise<void> {
+    const closing = l.drain(drainMs);
+    await l.stopAccepting();
+    this.deps.sockets?.release(socketSpecOf(l.settings));
+    await closing;
   }
 
   /** Graceful shutdown: stop accepting everywhere, drain up to `drainMs`, stop health checks. */

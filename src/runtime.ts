@@ -5,6 +5,7 @@ import type { PoolRuntime } from './pool/pool-runtime.js';
 import type { TargetStore } from './store/target-store.js';
 import type { RelayStatus } from './proxy/relay-choice.js';
 import type { UdpView } from './udp/udp-view.js';
+import type { UpgradeResult } from './supervisor/messages.js';
 
 /**
  * What views and gauges read of a listener: a real one, or the sum of it over cluster workers
@@ -38,4 +39,12 @@ export interface Engine extends RuntimeView {
   /** Stop accepting, let connections finish for up to `drainMs`, then end the rest. */
   shutdown(drainMs: number): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** Which program runs: its generation under the supervisor (1 without one) and version. */
+export interface ProgramInfo {
+  readonly generation: number;
+  readonly version: string;
+  /** Asks the supervisor for an upgrade; absent when the program runs without one. */
+  readonly upgrade?: (() => Promise<UpgradeResult>) | undefined;
 }

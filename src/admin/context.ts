@@ -2,8 +2,9 @@ import type { Clock } from '../core/clock.js';
 import type { ReloadControl } from '../control/reload-result.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { RuntimeView } from '../runtime.js';
+import type { ProgramInfo, RuntimeView } from '../runtime.js';
 import type { SharedStateView } from '../fleet/shared-state.js';
+import type { SocketSource } from '../supervisor/socket-spec.js';
 
 /** What the admin routes act on: the running App, and the reloader and metrics when present. */
 export interface AdminContext {
@@ -23,4 +24,8 @@ export interface AdminContext {
   readonly shared?: SharedStateView | undefined;
   /** The cluster workers, for the status; absent in a single process. */
   readonly workers?: (() => unknown[]) | undefined;
+  /** The program generation and version (status), and the upgrade (POST /api/upgrade). */
+  readonly program?: ProgramInfo | undefined;
+  /** Where the admin API's listening socket comes from when a supervisor holds it. */
+  readonly sockets?: SocketSource | undefined;
 }

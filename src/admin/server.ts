@@ -12,6 +12,8 @@ import { metricsRoutes } from './routes/metrics.js';
 import { nodeRoutes } from './routes/nodes.js';
 import { poolRoutes } from './routes/pools.js';
 import { reloadRoutes } from './routes/reload.js';
+import { upgradeRoutes } from './routes/upgrade.js';
+import { ADMIN_SOCKET_NAME } from '../supervisor/socket-spec.js';
 import { statusRoutes } from './routes/status.js';
 import { targetRoutes } from './routes/targets.js';
 
@@ -43,6 +45,7 @@ export class AdminServer {
       ...statusRoutes,
       ...configRoutes,
       ...reloadRoutes,
+      ...upgradeRoutes,
       ...poolRoutes,
       ...targetRoutes,
       ...connectionRoutes,
@@ -71,13 +74,16 @@ export class AdminServer {
       if (sock.writable) sock.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
       else sock.destroy();
     });
+    const { host, port } = this.settings;
+    const inherited = await this.ctx.sockets?.acquire({ kind: 'tcp', name: ADMIN_SOCKET_NAME, host, port });
     await new Promise<void>((resolve, reject) => {
       server.once('error', (e: NodeJS.ErrnoException) =>
         reject(
           new ListenError(`admin API: cannot listen on ${formatHostPort(this.settings)}: ${e.code ?? e.message}`, e),
         ),
       );
-      server.listen({ host: this.settings.host, port: this.settings.port }, () => resolve());
+      if (inherited) server.listen(inherited.handle, () => resolve());
+      else server.listen({ host, port }, () => resolve());
     });
     server.on('error', (e) => this.ctx.log.error({ err: e }, 'admin API server error'));
     this.#server = server;

@@ -1,3 +1,4 @@
+import { runSupervisor, shouldSupervise } from '../supervisor/run-supervisor.js';
 import { packageVersion } from '../core/version.js';
 import { Command, Option } from 'commander';
 import { cliConfig, describeError, runBalancer, type RunOptions } from './run.js';
@@ -56,6 +57,12 @@ const program = new Command('loadbalancer')
   .showHelpAfterError(false)
   .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'loadbalancer: ')) })
   .action(async (port: string, opts: RunOptions & { config?: string; watch?: boolean }, cmd: Command) => {
+    // The started process supervises: it holds the sockets and runs this same command line as
+    // program generations (upgrade: SIGUSR2). The generation below does the rest.
+    if (shouldSupervise(process.env)) {
+      await runSupervisor(opts).catch(fail);
+      return;
+    }
     if (opts.config !== undefined) {
       await runConfigFile(cmd, opts.config, opts).catch(fail);
       return;

@@ -25,6 +25,9 @@ import { systemdNotifier, type Notifier } from '../supervisor/sd-notify.js';
 import { udpBanner } from '../udp/udp-app.js';
 import { SharedState } from '../fleet/shared-state.js';
 import { packageVersion } from '../core/version.js';
+import { SupervisorLink } from '../supervisor/supervisor-link.js';
+import { dropPrivileges } from '../supervisor/privileges.js';
+import { StateKeeper } from '../state/state-keeper.js';
 
 // CLI flags that produced a config path, so that a cross-check names the flag the user typed.
 const CLI_NAMES: Record<string, string> = {
@@ -84,12 +87,16 @@ export async function runBalancer(
     ? new Metrics({ runtime: (): Engine => app, gauges: workers > 1 ? 'control' : 'all' })
     : undefined;
   const access = new AccessLog(log.child({ component: 'access' }), config.log.access);
+  // Run by the supervisor (src/supervisor/): sockets come from it and survive upgrades.
+  const link = SupervisorLink.fromProcess();
+  const keeper = new StateKeeper({ path: config.stateFile, app: () => app, clock, log });
   const appDeps: AppDeps = {
     log,
     clock,
     random,
     observer: fanout(metrics ? [access, metrics.observer] : [access]),
     healthObserver: metrics?.healthObserver,
+    sockets: link,
   };
   const cluster =
     workers > 1
@@ -115,7 +122,8 @@ export async function runBalancer(
     app.store.subscribe((events) => {
       if (events.some((e) => /^(discovery|fleet)\b/.test(e.cause))) cluster.publishSoon();
     });
-  const notifier = systemdNotifier(process.env, log);
+  const notifier = link?.notifier ?? systemdNotifier(process.env, log);
+  const version = packageVersion();
   const load = info.load ?? (() => Promise.resolve({ ok: true, config }));
   const reloader = new Reloader({
     load: () => {
@@ -142,14 +150,24 @@ export async function runBalancer(
   });
   try {
     await app.apply(config);
+    const hooks = cluster ? clusterAdminHooks(cluster, metrics) : { metrics };
+    if (await keeper.restore((await link?.inheritedState()) ?? null)) await hooks.changed?.();
+    link?.provideState(() => keeper.capture());
+    keeper.watch(); // every target change from now on is written (coalesced)
     admin = await startAdmin(config, {
       app,
       clock,
       log,
       reloader,
       shared,
-      ...(cluster ? clusterAdminHooks(cluster, metrics) : { metrics }),
+      ...hooks,
+      program: { generation: link?.generation ?? 1, version, upgrade: link && (() => link.upgrade()) },
+      sockets: link,
     });
+    if (config.user !== undefined) {
+      const id = dropPrivileges({ user: config.user, group: config.group });
+      log.info(`running as user ${config.user} (uid ${id.uid}, gid ${id.gid}) from now on`);
+    }
     await shared.start(); // never waits for etcd or DNS: static targets serve meanwhile
   } catch (e) {
     await samples?.stop();
@@ -163,7 +181,7 @@ export async function runBalancer(
       : undefined;
   await watcher?.start();
   // Handlers first: a supervisor may signal as soon as it reads the banner.
-  installSignals(app, logger, reloader, notifier, samples, admin, shared, watcher);
+  installSignals(app, logger, reloader, notifier, keeper, link, samples, admin, shared, watcher);
   // One write: a reader (tests, scripts) that sees the first line sees the whole banner.
   const banner = [...app.listeners().values()].map((l) => `Server is listening on port ${l.port}\n`);
   banner.push(...udpBanner(app));
@@ -180,6 +198,7 @@ export async function runBalancer(
   if (relay) banner.push(`Relay: ${relay.mode} (${relay.reason})\n`);
   process.stdout.write(banner.join(''));
   notifier.notify('READY');
+  link?.ready(version);
 }
 
 function installSignals(
@@ -187,6 +206,8 @@ function installSignals(
   logger: LoggerHandle,
   reloader: Reloader,
   notifier: Notifier,
+  keeper: StateKeeper,
+  link: SupervisorLink | undefined,
   samples: SampleServers | undefined,
   admin: AdminServer | undefined,
   shared: SharedState,
@@ -194,7 +215,7 @@ function installSignals(
 ): void {
   const { log } = logger;
   let stopping = false;
-  const onSignal = (sig: NodeJS.Signals): void => {
+  const onSignal = (sig: NodeJS.Signals | 'retire' | 'disconnect'): void => {
     if (stopping) {
       log.warn(`${sig} again: exiting now`);
       logger.flushSync();
@@ -202,14 +223,23 @@ function installSignals(
     }
     stopping = true;
     notifier.notify('STOPPING');
+    // Retiring at an upgrade: the next generation owns the state file from now on.
+    if (sig === 'retire') keeper.stop();
     void watcher?.stop(); // no reload while draining
     const drainMs = app.config?.drainTimeout ?? 0;
-    log.info(`${sig} received: draining connections for up to ${drainMs}ms`);
+    const why =
+      sig === 'retire'
+        ? 'replaced by a new generation'
+        : sig === 'disconnect'
+          ? 'the supervisor is gone'
+          : `${sig} received`;
+    log.info(`${why}: draining connections for up to ${drainMs}ms`);
     void app
       .shutdown(drainMs)
       .then(() => samples?.stop())
       .then(() => admin?.stop()) // after the drain, so that it can be watched
       .then(() => shared.stop()) // this node leaves the fleet's list at once
+      .then(() => keeper.flush())
       .then(() => notifier.settled())
       .then(() => {
         log.info('stopped');
@@ -219,6 +249,9 @@ function installSignals(
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  link?.onRetire(() => onSignal('retire'));
+  // The supervisor is gone (killed): drain and exit rather than serve on, orphaned.
+  if (link) process.once('disconnect', () => onSignal('disconnect'));
   process.on('SIGHUP', () => {
     if (!stopping) void reloader.reload('signal');
   });

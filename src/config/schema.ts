@@ -319,6 +319,12 @@ export const configSchema = z
     workers: z.union([z.number().int().min(1).max(256), z.literal('auto')]).default(1),
     /** Who moves the bytes: the native addon when it was built (auto), always (native), or JavaScript. */
     relay: z.enum(['auto', 'native', 'js']).default('auto'),
+    /** Runtime state (admin state, weights, runtime targets, last health) kept across restarts. */
+    stateFile: z.string().min(1).optional(),
+    /** After binding, the processes that carry traffic run as this user (name or uid) … */
+    user: z.union([z.string().min(1), z.number().int().min(0)]).optional(),
+    /** … and group (name or gid; default: the user's primary group). */
+    group: z.union([z.string().min(1), z.number().int().min(0)]).optional(),
     log: z
       .object({
         level: z.enum(LOG_LEVELS).default('info'),

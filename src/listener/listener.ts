@@ -15,6 +15,7 @@ import {
   setInheritedKeepAlive,
   setInheritedOptions,
 } from './socket-options.js';
+import type { SocketSource, SocketSpec } from '../supervisor/socket-spec.js';
 
 export interface ListenerSettings {
   readonly name: string;
@@ -24,7 +25,16 @@ export interface ListenerSettings {
   readonly keepAliveMs: number;
   /** SO_REUSEPORT, so that several processes can each listen on the port (Node >= 22.12). */
   readonly reusePort?: boolean;
+  /** The listening socket comes from here (a supervisor holding it across upgrades), not a bind. */
+  readonly sockets?: SocketSource | undefined;
 }
+
+export const socketSpecOf = (s: ListenerSettings): SocketSpec => ({
+  kind: 'tcp',
+  name: s.name,
+  host: s.host,
+  port: s.port,
+});
 
 export type AdmitStage = 'accept' | 'inspected';
 
@@ -140,6 +150,7 @@ export class Listener implements SessionOwner {
 
   async start(): Promise<void> {
     const s = this.#settings;
+    const inherited = await s.sockets?.acquire(socketSpecOf(s));
     const server = createServer({ allowHalfOpen: true, ...acceptedSocketOptions(s.keepAliveMs) });
     server.maxConnections = s.maxConnections ?? Infinity;
     server.on('connection', (sock: Socket) => this.#onConnection(sock));
@@ -163,10 +174,12 @@ export class Listener implements SessionOwner {
       // reusePort is not in Node 20's types (nor honoured by its runtime): src/cluster/accept-mode.ts.
       const where: ListenOptions & { reusePort?: boolean } = { host: s.host, port: s.port, backlog: 4096 };
       if (s.reusePort === true) where.reusePort = true;
-      server.listen(where, () => {
+      const listening = (): void => {
         server.off('error', onError);
         resolve();
-      });
+      };
+      if (inherited) server.listen(inherited.handle, 4096, listening);
+      else server.listen(where, listening);
     });
     // After listening, errors are accept failures (EMFILE, ENFILE…): survive them, log them.
     server.on('error', (e: NodeJS.ErrnoException) =>

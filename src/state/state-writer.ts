@@ -46,6 +46,13 @@ export class StateWriter {
     if (this.#dirty) await this.#run();
   }
 
+  /** Cancels a pending write (one in progress completes). */
+  stop(): void {
+    if (this.#timer) this.deps.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#dirty = false;
+  }
+
   async #run(): Promise<void> {
     if (this.#writing) return this.#writing;
     this.#dirty = false;

@@ -20,9 +20,9 @@ export interface RunningCli {
 export function startCli(
   args: readonly string[],
   /** `ready`: the banner line to wait for, with the port in group 1 (UDP: `Server is listening on udp port N`). */
-  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; ready?: RegExp } = {},
+  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; ready?: RegExp; program?: string } = {},
 ): Promise<RunningCli> {
-  const proc = spawn(process.execPath, [CLI, ...args], {
+  const proc = spawn(process.execPath, [opts.program ?? CLI, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...opts.env },
   });

@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { startCli } from '../helpers/cli.js';
 import { echoServer } from '../helpers/net.js';
 import { rssOf } from '../helpers/proc.js';
+import { trafficPid } from '../helpers/supervised.js';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const MB = 1024 * 1024;
@@ -13,7 +14,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 test('integrity: 40 MB of random bytes each way through an echo backend with a slow reader; memory stays bounded', async () => {
   const echo = await echoServer();
   const lb = await startCli(['0', '-b', `127.0.0.1:${echo.port}`, '--log-level', 'warn']);
-  const pid = lb.proc.pid!;
+  const pid = trafficPid(lb.proc.pid!);
   try {
     const payload = randomBytes(40 * MB);
     const s = connect({ port: lb.port, host: '127.0.0.1', allowHalfOpen: true });

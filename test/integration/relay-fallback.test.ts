@@ -25,6 +25,7 @@ import { loadRelayAddon, type AddonLoad } from '../../src/proxy/native-addon.js'
 import { RelayChoice } from '../../src/proxy/relay-choice.js';
 import { startCli } from '../helpers/cli.js';
 import { echoServer, eventually, exchange } from '../helpers/net.js';
+import { trafficPid } from '../helpers/supervised.js';
 
 const BUILD_SCRIPT = fileURLToPath(new URL('../../scripts/build-native.mjs', import.meta.url));
 
@@ -173,7 +174,8 @@ test('no descriptor leak: 300 connections through the CLI (closed, reset, half-c
     // one connection first, so that lazily opened descriptors (the relay thread's epoll) exist
     await exchange(lb.port, 'warm-up');
     await eventually(() => lb.logs().length >= 1 || undefined);
-    const before = fdCount(lb.proc.pid!);
+    const pid = trafficPid(lb.proc.pid!);
+    const before = fdCount(pid);
     for (let round = 0; round < 10; round++) {
       await Promise.all(
         Array.from({ length: 30 }, async (_, i) => {
@@ -189,11 +191,8 @@ test('no descriptor leak: 300 connections through the CLI (closed, reset, half-c
     }
     const ended = (): number => lb.logs().filter((l) => l.access).length;
     await eventually(() => ended() >= 301 || undefined, 15_000);
-    await eventually(() => fdCount(lb.proc.pid!) <= before || undefined, 5000).catch(() => undefined);
-    assert.ok(
-      fdCount(lb.proc.pid!) <= before,
-      `descriptors: ${before} before, ${fdCount(lb.proc.pid!)} after 300 connections`,
-    );
+    await eventually(() => fdCount(pid) <= before || undefined, 5000).catch(() => undefined);
+    assert.ok(fdCount(pid) <= before, `descriptors: ${before} before, ${fdCount(pid)} after 300 connections`);
   } finally {
     await lb.stop();
     await echo.close();

@@ -11,6 +11,8 @@ function sharedStatus(ctx: AdminContext): Record<string, unknown> {
 
 /** What GET /api/status answers (the dashboard's snapshot holds it too). */
 export const statusDocument = (ctx: AdminContext) => ({
+  generation: ctx.program?.generation ?? 1,
+  version: ctx.program?.version ?? null,
   ...statusView(ctx.app, {
     now: ctx.clock.now(),
     startedAt: ctx.startedAt,
