@@ -115,10 +115,13 @@ export class Supervisor {
     }
     if (!this.#stopping) {
       this.#stopping = true;
-      this.deps.log.info(`${sig} received: stopping every generation`);
+      this.deps.log.info(`stopping every generation (${sig})`);
       this.deps.notifier.notify('STOPPING');
     }
     for (const g of this.#all) g.kill(sig);
+    // Our copies go now: once the generations stop accepting, new connections are refused at once
+    // instead of waiting in a backlog that nobody will accept from.
+    this.#sockets.closeAll();
     if (this.#all.size === 0) this.#finish(0);
   }
 

@@ -34,8 +34,8 @@ export interface RunningCluster extends RunningCli {
 }
 
 /** The built CLI with `--workers N`, an admin API and JSON logs; a loaded machine may take seconds. */
-export function startCluster(args: readonly string[], workers = 2): Promise<RunningCluster> {
-  return clusterFrom([...args, '--workers', String(workers), '--admin', '127.0.0.1:0', '--log-format', 'json']);
+export function startCluster(args: readonly string[], workers = 2, env?: NodeJS.ProcessEnv): Promise<RunningCluster> {
+  return clusterFrom([...args, '--workers', String(workers), '--admin', '127.0.0.1:0', '--log-format', 'json'], env);
 }
 
 /** The built CLI with arguments that start a cluster with an admin API (a config file that says so). */

@@ -1,3 +1,4 @@
+import type { ProgramInfo } from '../../src/runtime.js';
 import { AdminServer } from '../../src/admin/server.js';
 import { App } from '../../src/app.js';
 import { systemClock, type Clock } from '../../src/core/clock.js';
@@ -31,6 +32,8 @@ export async function startStack(
     load?: () => ConfigInput;
     clock?: Clock;
     bodyLimit?: number;
+    /** Generation, version and upgrade (the supervisor's part, faked by the test). */
+    program?: ProgramInfo;
   } = {},
 ): Promise<Stack> {
   const log = createLogger({ level: 'silent', format: 'json' }).log;
@@ -57,7 +60,7 @@ export async function startStack(
       }));
   const admin = new AdminServer(
     { host: '127.0.0.1', port: 0, token: opts.token, bodyLimit: opts.bodyLimit },
-    { app, clock, log, metrics, reloader, startedAt: clock.now() },
+    { app, clock, log, metrics, reloader, startedAt: clock.now(), program: opts.program },
   );
   await admin.start();
   return {

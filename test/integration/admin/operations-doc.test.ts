@@ -43,7 +43,13 @@ test('every curl example of docs/operations.md works, in the order of the page',
     listeners: { web: { bind: '127.0.0.1:0', pool: 'web' } },
     pools: { web: { targets: ['10.0.0.1:8080', '10.0.0.2:8080'], healthCheck: { type: 'none' } } },
   };
-  const s = await startStack(input, { token: 's3cret', load: () => input });
+  // The upgrade is the supervisor's (test/integration/supervisor/upgrade.test.ts): answered here by a stand-in.
+  const program = {
+    generation: 1,
+    version: '0.0.0',
+    upgrade: () => Promise.resolve({ ok: true, generation: 2, version: '0.0.0' }),
+  };
+  const s = await startStack(input, { token: 's3cret', load: () => input, program });
   try {
     const lines = curlLines();
     assert.ok(lines.length >= 15, `${lines.length} curl examples`);

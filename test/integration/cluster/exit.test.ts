@@ -29,6 +29,9 @@ function traffic(port: number, n: number): { stop(): void } {
   };
 }
 
+// These tests are about the cluster primary itself: run it as the started process (no supervisor).
+const PRIMARY_STARTED = { LB_SUPERVISOR: '0' };
+
 const clusterArgs = (backend: number, ...more: string[]): string[] => [
   ...['0', '--host', '127.0.0.1', '-b', `127.0.0.1:${backend}`, '--health-interval', '0'],
   ...more,
@@ -46,7 +49,7 @@ for (const relay of ['native', 'js'] as const)
     const echo = await echoServer();
     t.after(() => echo.close());
     for (let round = 0; round < 5; round++) {
-      const lb = await startCluster(clusterArgs(echo.port, '--relay', relay));
+      const lb = await startCluster(clusterArgs(echo.port, '--relay', relay), 2, PRIMARY_STARTED);
       const workers = await runningWorkers(lb);
       assert.deepEqual(childrenOf(lb.proc.pid!).sort(), [...workers].sort(), 'the workers are the children');
       const load = traffic(lb.port, 16);
@@ -74,7 +77,7 @@ for (const relay of ['native', 'js'] as const)
 test('a worker whose stdout nobody reads (its primary stopped) still ends on SIGTERM, in bounded time', async (t) => {
   const echo = await echoServer();
   t.after(() => echo.close());
-  const lb = await startCluster(clusterArgs(echo.port, '--drain-timeout', '1s'));
+  const lb = await startCluster(clusterArgs(echo.port, '--drain-timeout', '1s'), 2, PRIMARY_STARTED);
   const primary = lb.proc.pid!;
   t.after(async () => {
     for (const p of childrenOf(primary)) signal(p, 'SIGKILL');
