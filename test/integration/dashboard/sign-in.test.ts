@@ -46,7 +46,7 @@ test('dashboard with a token: sign-in form, no data before it, an HttpOnly SameS
     const noCsrf = await http(`${s.url}/api/pools/web/targets/127.0.0.1:${a.port}`, {
       method: 'PATCH',
       body: '{"state":"drain"}',
-      headers: { cookie: `lb_session=${cookie!.value}` },
+      headers: { cookie: `lb_session=${cookie.value}` },
     });
     assert.equal(noCsrf.status, 401, noCsrf.text);
   } finally {
