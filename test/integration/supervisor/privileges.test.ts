@@ -8,6 +8,9 @@ import { echoServer, eventually } from '../../helpers/net.js';
 import { steadyClients } from '../../helpers/steady-clients.js';
 import { childPids, uidOf } from '../../helpers/supervised.js';
 
+// The supervisor is opt-in (LB_SUPERVISOR=1); every CLI these tests start inherits it.
+process.env.LB_SUPERVISOR = '1';
+
 test('user: nobody: the processes that carry connections run as nobody; the supervisor keeps root to bind what a reload adds', async (t) => {
   if (process.getuid?.() !== 0) {
     // CI runs as root; elsewhere this cannot be shown.

@@ -7,6 +7,9 @@ import { configDir } from '../../helpers/config-file.js';
 import { http } from '../../helpers/http.js';
 import { echoServer, eventually, type TestServer } from '../../helpers/net.js';
 
+// The supervisor is opt-in (LB_SUPERVISOR=1); every CLI these tests start inherits it.
+process.env.LB_SUPERVISOR = '1';
+
 type Target = { address: string; admin: string; weight: number; health: string; lastChange: { cause: string } | null };
 const adminUrl = (lb: RunningCli): string => /Admin API listening on (http:\/\/[\d.:]+)/.exec(lb.stdout())![1]!;
 const targets = async (lb: RunningCli): Promise<Target[]> =>

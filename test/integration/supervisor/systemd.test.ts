@@ -10,6 +10,9 @@ import { configDir } from '../../helpers/config-file.js';
 import { echoServer, eventually } from '../../helpers/net.js';
 import { requireProgram } from '../../helpers/programs.js';
 
+// The supervisor is opt-in (LB_SUPERVISOR=1); every CLI these tests start inherits it.
+process.env.LB_SUPERVISOR = '1';
+
 const UNIT = fileURLToPath(new URL('../../../contrib/systemd/tcp-loadbalancer.service', import.meta.url));
 
 test('contrib/systemd/tcp-loadbalancer.service passes systemd-analyze verify, with the sandbox the issue lists', (t) => {

@@ -11,6 +11,9 @@ import { echoServer, eventually } from '../../helpers/net.js';
 import { steadyClients } from '../../helpers/steady-clients.js';
 import { childPids } from '../../helpers/supervised.js';
 
+// The supervisor is opt-in (LB_SUPERVISOR=1); every CLI these tests start inherits it.
+process.env.LB_SUPERVISOR = '1';
+
 type Status = {
   generation: number;
   version: string | null;
