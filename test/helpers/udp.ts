@@ -97,7 +97,17 @@ export interface Dnsmasq {
 
 /** dnsmasq (Debian dnsmasq-base) on 127.0.0.1 and a free port, answering `records` (name → IPv4) only. */
 export async function startDnsmasq(records: Record<string, string>): Promise<Dnsmasq> {
-  const port = await freeUdpPort();
+  // A free port found by one test can be taken by a parallel one before dnsmasq binds it: try another.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDnsmasqOn(await freeUdpPort(), records);
+    } catch (e) {
+      if (attempt >= 5 || !String(e).includes('Address already in use')) throw e;
+    }
+  }
+}
+
+async function startDnsmasqOn(port: number, records: Record<string, string>): Promise<Dnsmasq> {
   const args = [
     '--no-daemon',
     '--user=root',
