@@ -120,7 +120,7 @@ export async function runBalancer(
   // in a cluster, what they change reaches the workers as the admin API's changes do
   if (cluster)
     app.store.subscribe((events) => {
-      if (events.some((e) => /^(discovery|fleet)\b/.test(e.cause))) cluster.publishSoon();
+      if (events.some((e) => e.causeKind === 'discovery' || e.causeKind === 'fleet')) cluster.publishSoon();
     });
   const notifier = link?.notifier ?? systemdNotifier(process.env, log);
   const version = packageVersion();

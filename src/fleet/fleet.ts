@@ -4,7 +4,7 @@ import type { AdminState, TargetSpec } from '../core/types.js';
 import type { Logger } from '../log/logger.js';
 import { Backoff } from '../discovery/backoff.js';
 import { PrefixMirror, type MirrorEntry } from '../discovery/prefix-mirror.js';
-import type { StoreEvent, StoreListener } from '../store/types.js';
+import type { OverrideWriter, StoreEvent, StoreListener } from '../store/types.js';
 import {
   decodeFact,
   encodeFact,
@@ -20,10 +20,10 @@ import { nodesView, parseNodeRecord, type NodeRecord, type NodesView } from './n
 /** What the fleet needs of the target store (src/store/target-store.ts). */
 export interface FleetStore {
   subscribe(listener: StoreListener): () => void;
-  addTarget(pool: string, spec: TargetSpec, cause: string, origin?: string): unknown;
-  removeTarget(pool: string, id: string, cause: string, origin?: string): unknown;
-  setWeight(pool: string, id: string, weight: number, cause: string, origin?: string): unknown;
-  setAdminState(pool: string, id: string, admin: AdminState, cause: string, origin?: string): unknown;
+  addTarget(pool: string, spec: TargetSpec, cause: string, by?: OverrideWriter): unknown;
+  removeTarget(pool: string, id: string, cause: string, by?: OverrideWriter): unknown;
+  setWeight(pool: string, id: string, weight: number, cause: string, by?: OverrideWriter): unknown;
+  setAdminState(pool: string, id: string, admin: AdminState, cause: string, by?: OverrideWriter): unknown;
 }
 
 export interface FleetSettings {
@@ -46,9 +46,8 @@ export interface FleetStatus {
   readonly unsent: number;
 }
 
-/** The origin of the store's overrides that came from the fleet. */
-export const FLEET_ORIGIN = 'fleet';
-const SHARED_CAUSE = /^admin (PATCH|POST|DELETE)\b/;
+/** The store's overrides that came from the fleet: their own layer, events of kind `fleet`. */
+export const FLEET_WRITER: OverrideWriter = { origin: 'fleet', kind: 'fleet' };
 
 /**
  * This node's part in a fleet: its registration under a lease, admin changes made here written
@@ -175,11 +174,11 @@ export class Fleet {
     const cause = `fleet: ${by === this.#s.name ? 'this node' : by} set ${fact.kind}`;
     try {
       if (fact.kind === 'state')
-        this.#store.setAdminState(pool, id, fact.state, `${cause} ${fact.state}`, FLEET_ORIGIN);
+        this.#store.setAdminState(pool, id, fact.state, `${cause} ${fact.state}`, FLEET_WRITER);
       else if (fact.kind === 'weight')
-        this.#store.setWeight(pool, id, fact.weight, `${cause} ${fact.weight}`, FLEET_ORIGIN);
-      else if (fact.member) this.#store.addTarget(pool, fact.spec, `${cause} (added)`, FLEET_ORIGIN);
-      else this.#store.removeTarget(pool, id, `${cause} (removed)`, FLEET_ORIGIN);
+        this.#store.setWeight(pool, id, fact.weight, `${cause} ${fact.weight}`, FLEET_WRITER);
+      else if (fact.member) this.#store.addTarget(pool, fact.spec, `${cause} (added)`, FLEET_WRITER);
+      else this.#store.removeTarget(pool, id, `${cause} (removed)`, FLEET_WRITER);
       return true;
     } catch (e) {
       const code = (e as { code?: string }).code;
@@ -195,8 +194,8 @@ export class Fleet {
   #onStoreEvents(events: readonly StoreEvent[]): void {
     let retry = false;
     for (const e of events) {
-      if (e.type === 'target-added' || e.cause.startsWith('config ')) retry = true;
-      if (!SHARED_CAUSE.test(e.cause)) continue;
+      if (e.type === 'target-added' || e.causeKind === 'config') retry = true;
+      if (e.causeKind !== 'admin') continue; // only the admin API's changes are shared
       const shared = factOf(e);
       if (!shared) continue;
       const { id, fact } = shared;
@@ -205,7 +204,7 @@ export class Fleet {
     if (this.#outbox.size > 0) this.#flush();
     // a reload may have reset runtime changes, a new target may be one a fact waited for: re-apply
     if (retry && this.#state === 'sharing') {
-      if (events.some((e) => e.cause.startsWith('config '))) this.#applied.clear();
+      if (events.some((e) => e.causeKind === 'config')) this.#applied.clear();
       queueMicrotask(() => this.#applyAll(this.#targets.entries));
     }
   }

@@ -1,6 +1,6 @@
 import type { Logger } from '../log/logger.js';
 import type { RuntimeView } from '../runtime.js';
-import type { TargetState } from '../store/types.js';
+import { RESTORE_WRITER, type TargetState } from '../store/types.js';
 import type { SavedPool, SavedState, SavedTarget } from './saved-state.js';
 
 const CAUSE = 'state restored';
@@ -51,7 +51,7 @@ export function restoreState(app: RuntimeView, saved: SavedState, o: { origin: s
     for (const st of sp.targets) {
       const t = store.target(name, st.id);
       if (!t) continue; // the config no longer names it, and it was not added at runtime
-      if (st.admin !== t.admin) store.setAdminState(name, st.id, st.admin, CAUSE);
+      if (st.admin !== t.admin) store.setAdminState(name, st.id, st.admin, CAUSE, RESTORE_WRITER);
       if (checked && st.admin !== 'maint' && st.health !== 'unknown' && t.health === 'unknown') {
         const since = st.healthSince === undefined ? '' : ` since ${new Date(st.healthSince).toISOString()}`;
         store.setHealth(name, st.id, st.health, `${o.origin}${since}`);
@@ -66,7 +66,8 @@ export function restoreState(app: RuntimeView, saved: SavedState, o: { origin: s
 function restoreMembership(app: RuntimeView, pool: string, sp: SavedPool): void {
   const { store } = app;
   const saved = new Map(sp.targets.map((t) => [t.id, t]));
-  for (const t of store.pool(pool)?.targets ?? []) if (!saved.has(t.id)) store.removeTarget(pool, t.id, CAUSE);
+  for (const t of store.pool(pool)?.targets ?? [])
+    if (!saved.has(t.id)) store.removeTarget(pool, t.id, CAUSE, RESTORE_WRITER);
   for (const st of sp.targets) {
     const t = store.target(pool, st.id);
     const { id, host, port, weight, backup, maxConnections } = st;
@@ -75,7 +76,8 @@ function restoreMembership(app: RuntimeView, pool: string, sp: SavedPool): void 
         pool,
         { id, host, port, weight, backup, ...(maxConnections !== undefined ? { maxConnections } : {}) },
         CAUSE,
+        RESTORE_WRITER,
       );
-    else if (t.spec.weight !== weight) store.setWeight(pool, id, weight, CAUSE);
+    else if (t.spec.weight !== weight) store.setWeight(pool, id, weight, CAUSE, RESTORE_WRITER);
   }
 }

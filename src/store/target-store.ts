@@ -6,12 +6,15 @@ import { membershipKey, mergeTargets, type Layer, type OverrideEntry } from './m
 import { nextTargets, withHealth, type EventBody } from './transitions.js';
 import {
   ADMIN_ORIGIN,
+  ADMIN_WRITER,
   CONFIG_SOURCE,
+  type CauseKind,
   type CheckRecord,
   type PoolState,
   type StoreEvent,
   type StoreListener,
   type StoreSnapshot,
+  type OverrideWriter,
   type TargetOverride,
   type TargetState,
 } from './types.js';
@@ -22,7 +25,8 @@ export * from './types.js';
  * The one owner of the state of every target: for every pool, membership, weight, admin state
  * (ready|drain|maint) and health. Membership and specs are merged from layers with one rule
  * (PRECEDENCE in types.ts: config file < discovery sources < runtime overrides; same rank: the
- * later write wins). Every change is a typed event with a revision (+1 per event) and a cause;
+ * later write wins). Every change is a typed event with a revision (+1 per event), a cause (text)
+ * and a cause kind (who: config, discovery, admin, fleet, restore, health);
  * listeners get each operation's events at once, after the state changed. Pure: no sockets, no
  * timers, time from the injected clock. Nothing else mutates targets: the data plane (pools and
  * balancers, in this process or in cluster workers) follows the store.
@@ -89,7 +93,7 @@ export class TargetStore {
   ): ConfigChange {
     const undo: ConfigChange = { after: 0, previous: this.#configLayers(), restored: [], removed: [] };
     this.#undo = undo;
-    this.#operation(cause, (emit) => {
+    this.#operation('config', cause, (emit) => {
       for (const [name, p] of this.#pools)
         for (const [key, e] of p.overrides) {
           // membership and weight only, and only those the reload is newer than
@@ -110,7 +114,7 @@ export class TargetStore {
    * between (an admin PATCH during the reload) are kept.
    */
   revertConfig(change: ConfigChange, cause: string): void {
-    this.#operation(cause, (emit) => {
+    this.#operation('config', cause, (emit) => {
       for (const { pool, entry } of change.restored) {
         const p = this.#pools.get(pool);
         const key = overrideKey(entry);
@@ -137,7 +141,7 @@ export class TargetStore {
   setSourceTargets(pool: string, source: string, specs: readonly TargetSpec[], cause: string): void {
     if (source === CONFIG_SOURCE)
       throw new LbError('LB_ERR_INVALID_ARGUMENT', 'the config layer is set by applyConfig');
-    this.#operation(cause, (emit) => {
+    this.#operation('discovery', cause, (emit) => {
       const p = this.#entry(pool);
       if (specs.length === 0) p.layers.delete(source);
       else p.layers.set(source, { source, kind: 'discovery', revision: this.#revision, specs: [...specs] });
@@ -146,35 +150,35 @@ export class TargetStore {
   }
 
   /** Adds a target at runtime; it starts `ready`, with unknown health until its first check. */
-  addTarget(pool: string, spec: TargetSpec, cause: string, origin = ADMIN_ORIGIN): TargetState {
+  addTarget(pool: string, spec: TargetSpec, cause: string, by = ADMIN_WRITER): TargetState {
     const p = this.#mustPool(pool);
     if (p.targets.has(spec.id)) throw new LbError('LB_ERR_CONFLICT', `pool "${pool}" already has target ${spec.id}`);
-    return this.#override(pool, spec.id, origin, { member: true, spec }, cause)!;
+    return this.#override(pool, spec.id, by, { member: true, spec }, cause)!;
   }
 
   /** Removes a target at runtime: it gets no new connections and its open ones finish. */
-  removeTarget(pool: string, id: TargetId, cause: string, origin = ADMIN_ORIGIN): TargetState {
+  removeTarget(pool: string, id: TargetId, cause: string, by = ADMIN_WRITER): TargetState {
     const t = this.#mustTarget(pool, id);
-    this.#override(pool, id, origin, { member: false }, cause);
+    this.#override(pool, id, by, { member: false }, cause);
     return t;
   }
 
-  setWeight(pool: string, id: TargetId, weight: number, cause: string, origin = ADMIN_ORIGIN): TargetState {
+  setWeight(pool: string, id: TargetId, weight: number, cause: string, by = ADMIN_WRITER): TargetState {
     this.#mustTarget(pool, id);
-    return this.#override(pool, id, origin, { weight }, cause)!;
+    return this.#override(pool, id, by, { weight }, cause)!;
   }
 
   /** ready: in rotation; drain: no new connections; maint: out of rotation and not checked. */
-  setAdminState(pool: string, id: TargetId, admin: AdminState, cause: string, origin = ADMIN_ORIGIN): TargetState {
+  setAdminState(pool: string, id: TargetId, admin: AdminState, cause: string, by = ADMIN_WRITER): TargetState {
     this.#mustTarget(pool, id);
-    return this.#override(pool, id, origin, { admin }, cause)!;
+    return this.#override(pool, id, by, { admin }, cause)!;
   }
 
   /** A health checker's verdict. `detail` is the target's lastChange cause; the event's cause is `health: detail`. */
   setHealth(pool: string, id: TargetId, health: HealthState, detail: string): boolean {
     const t = this.#visible(pool)?.targets.get(id);
     if (!t || t.health === health) return false;
-    this.#operation(`health: ${detail}`, (emit) => {
+    this.#operation('health', `health: ${detail}`, (emit) => {
       this.#visible(pool)!.targets.set(id, this.#withHealth(pool, t, health, detail, emit));
     });
     return true;
@@ -189,19 +193,20 @@ export class TargetStore {
 
   // --- internals ---
 
-  #operation(cause: string, body: (emit: Emit) => void): void {
+  #operation(causeKind: CauseKind, cause: string, body: (emit: Emit) => void): void {
     const events: StoreEvent[] = [];
     const at = this.deps.clock.now();
     body((pool, e) => {
-      const event = { ...e, pool, revision: ++this.#revision, at, cause } as StoreEvent;
+      const event = { ...e, pool, revision: ++this.#revision, at, cause, causeKind } as StoreEvent;
       events.push(event);
       this.#ring.push(event);
     });
     if (events.length > 0) for (const l of [...this.#listeners]) l(events);
   }
 
-  #override(pool: string, id: TargetId, origin: string, o: TargetOverride, cause: string): TargetState | undefined {
-    this.#operation(cause, (emit) => {
+  #override(pool: string, id: TargetId, by: OverrideWriter, o: TargetOverride, cause: string): TargetState | undefined {
+    const { origin } = by;
+    this.#operation(by.kind, cause, (emit) => {
       const p = this.#mustPool(pool);
       const revision = this.#revision + 1; // the revision of this operation's first event
       // One entry per group of facts, so that a later write of one group leaves the others be.

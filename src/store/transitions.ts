@@ -4,10 +4,10 @@ import type { StoreEvent, TargetState } from './types.js';
 
 // How a pool's targets move from one merge to the next, and the events that says. Pure.
 
-/** An event before the store stamps it (revision, time, cause, pool). */
+/** An event before the store stamps it (revision, time, cause, cause kind, pool). */
 export type EventBody = StoreEvent extends infer E
   ? E extends StoreEvent
-    ? Omit<E, 'revision' | 'at' | 'cause' | 'pool'>
+    ? Omit<E, 'revision' | 'at' | 'cause' | 'causeKind' | 'pool'>
     : never
   : never;
 

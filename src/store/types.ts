@@ -13,8 +13,25 @@ export const PRECEDENCE: Readonly<Record<SourceKind, number>> = { config: 0, dis
 
 /** The source name of the config file's layer. */
 export const CONFIG_SOURCE = 'config';
-/** The override origin of the admin API (a fleet of nodes adds origins such as `fleet:NODE`). */
+/** The override origin of the admin API (a fleet of nodes adds its own, `fleet`). */
 export const ADMIN_ORIGIN = 'admin';
+
+/**
+ * What kind of writer made a change. Listeners branch on this (the fleet shares `admin` changes,
+ * a cluster primary passes `discovery` and `fleet` ones on to its workers), never on the cause,
+ * which is text for people.
+ */
+export type CauseKind = 'config' | 'discovery' | 'admin' | 'fleet' | 'restore' | 'health';
+
+/** Who writes runtime overrides: the layer they go to (`origin`) and the kind of their events. */
+export interface OverrideWriter {
+  readonly origin: string;
+  readonly kind: CauseKind;
+}
+/** The admin API (the default writer of overrides). */
+export const ADMIN_WRITER: OverrideWriter = { origin: ADMIN_ORIGIN, kind: 'admin' };
+/** Saved state put back (state file, upgrade): the admin API's layer, but no new admin change. */
+export const RESTORE_WRITER: OverrideWriter = { origin: ADMIN_ORIGIN, kind: 'restore' };
 
 /** What a runtime override states about one target; absent fields leave lower layers in charge. */
 export interface TargetOverride {
@@ -70,6 +87,8 @@ interface EventBase {
   readonly at: number;
   /** Why: `config reload`, `admin PATCH by 127.0.0.1`, `health: after 3 failed checks: connect ECONNREFUSED`. */
   readonly cause: string;
+  /** Who made it, typed: `config` (load, reload, revert), `discovery`, `admin`, `fleet`, `restore`, `health`. */
+  readonly causeKind: CauseKind;
   readonly pool: string;
 }
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TargetSpec } from '../../../src/core/types.js';
-import { TargetStore, type StoreEvent } from '../../../src/store/target-store.js';
+import { RESTORE_WRITER, TargetStore, type StoreEvent } from '../../../src/store/target-store.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 
 const spec = (port: number, weight = 1, backup = false): TargetSpec => ({
@@ -61,6 +61,35 @@ test('events come out in revision order, with their causes and the time of the c
   });
 });
 
+test('every event says who made it with a typed cause kind, whatever its cause text says', () => {
+  const { store, events } = storeWith();
+  const fleet = { origin: 'fleet', kind: 'fleet' } as const;
+  const kinds = (from: number) => events.slice(from).map((e) => `${e.type} ${e.causeKind}`);
+  assert.deepEqual(new Set(kinds(0)), new Set(['pool-added config', 'target-added config']));
+  let n = events.length;
+  store.setAdminState('web', A.id, 'drain', 'someone');
+  store.setWeight('web', B.id, 3, 'admin PATCH by 127.0.0.1', fleet);
+  store.setAdminState('web', C.id, 'maint', 'admin PATCH by 127.0.0.1', RESTORE_WRITER);
+  store.setSourceTargets('web', 'etcd:/services/web/', [D], 'admin-looking text');
+  store.setHealth('web', A.id, 'healthy', 'admin PATCH');
+  assert.deepEqual(kinds(n), [
+    'admin-changed admin',
+    'target-changed fleet',
+    'admin-changed restore',
+    'target-added discovery',
+    'health-changed health',
+  ]);
+  n = events.length;
+  const change = store.applyConfig({ web: [A, B] }, 'config reload');
+  store.revertConfig(change, 'config reload reverted');
+  assert.ok(events.length > n);
+  assert.ok(events.slice(n).every((e) => e.causeKind === 'config'));
+  // a restored change sits in the admin API's layer: a reload drops its weight like an admin one
+  store.setWeight('web', A.id, 7, 'state restored', RESTORE_WRITER);
+  store.applyConfig({ web: [A, B, C] }, 'config reload');
+  assert.equal(store.target('web', A.id)!.spec.weight, 1);
+});
+
 test('one precedence rule: config < discovery < runtime overrides; same rank: the later write wins', () => {
   const table: {
     name: string;
@@ -101,7 +130,7 @@ test('one precedence rule: config < discovery < runtime overrides; same rank: th
     {
       name: 'overrides of two origins: the later write wins',
       run: (s) => {
-        s.setWeight('web', A.id, 4, 'fleet: node b', 'fleet:b');
+        s.setWeight('web', A.id, 4, 'fleet: node b', { origin: 'fleet', kind: 'fleet' });
         s.setWeight('web', A.id, 5, 'admin PATCH');
       },
       want: ['127.0.0.1:1001 w5', '127.0.0.1:1002 w1'],
@@ -135,7 +164,7 @@ test('a reload: admin membership and weights give way to the config; admin state
   store.setWeight('web', C.id, 3, 'admin PATCH'); // state and weight in one override entry
   store.addTarget('web', D, 'admin POST');
   store.setWeight('web', A.id, 5, 'admin PATCH');
-  store.setWeight('web', A.id, 4, 'fleet', 'fleet:b');
+  store.setWeight('web', A.id, 4, 'fleet', { origin: 'fleet:b', kind: 'fleet' });
   assert.equal(store.pool('web')!.changedAtRuntime, true);
   store.applyConfig({ web: [A, B, C] }, 'config reload');
   assert.deepEqual(view(store), [
