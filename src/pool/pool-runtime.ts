@@ -30,7 +30,7 @@ export const queueSettings = (p: PoolConfig): QueueSettings => ({
   timeoutMs: p.queueTimeout ?? p.connectTimeout,
 });
 
-/** A target restarted after traffic marked it DOWN rises in about rise x 250 ms. */
+/** A target restarted after traffic marked it DOWN rises at the first check that passes: within 250 ms. */
 const DEFAULT_FAST_INTERVAL_MS = 250;
 
 export const healthSettings = (p: PoolConfig): HealthSettings => ({

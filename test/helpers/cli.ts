@@ -16,6 +16,12 @@ export interface RunningCli {
   exited: Promise<number | null>;
 }
 
+/** The log messages of a target's returns from DOWN to UP so far (JSON log), oldest first. */
+export const risesOf = (lb: RunningCli, target: string): string[] =>
+  lb
+    .logs()
+    .flatMap((l) => (l.target === target && l.from === 'unhealthy' && l.to === 'healthy' ? [String(l.msg)] : []));
+
 /** Starts the built CLI and resolves when it prints `Server is listening on port N` (30 s: the 2 cores are shared by parallel suites). */
 export function startCli(
   args: readonly string[],

@@ -80,7 +80,7 @@ test('a probe that never answers fails at the check timeout', async () => {
 });
 
 test('passive: `fall` consecutive connect failures mark down; a success in between resets', async () => {
-  const { hc, transitions, tick } = setup(new Map([['a', [true, false, true, true]]]), {
+  const { hc, transitions, tick } = setup(new Map([['a', [true, false, true]]]), {
     ...settings,
     intervalMs: 1000,
   });
@@ -95,12 +95,13 @@ test('passive: `fall` consecutive connect failures mark down; a success in betwe
   hc.reportConnectFailure('a', 'connect ECONNREFUSED');
   assert.equal(hc.state('a'), 'unhealthy');
   assert.equal(transitions.at(-1)!.cause, 'after 3 failed connections: connect ECONNREFUSED');
-  // active checks bring it back after `rise` successes (the scripted false resets the count)
-  await tick(1000);
-  await tick(1000);
+  // probed at once: refused (still restarting), the mark holds
+  await tick(0);
   assert.equal(hc.state('a'), 'unhealthy');
+  // the next check passes: UP on that one success, `rise` (2) does not apply to a traffic mark
   await tick(1000);
   assert.equal(hc.state('a'), 'healthy');
+  assert.equal(transitions.at(-1)!.cause, 'after 1 successful check');
   await hc.stop();
 });
 
@@ -130,9 +131,9 @@ test('untrack stops checking a target', async () => {
   assert.equal(clock.pending, 0);
 });
 
-test('a target marked DOWN by traffic is probed at once, then at the fast interval until it rises', async () => {
-  // checks: first (ok), the immediate one after the passive mark (refused: still restarting), then ok, ok
-  const { hc, tick, checks, transitions } = setup(new Map([['a', [true, false, true, true]]]), {
+test('a target marked DOWN by traffic is probed at once, then at the fast interval, and rises on one success', async () => {
+  // checks: first (ok), the immediate one after the passive mark (refused: still restarting), then ok
+  const { hc, tick, checks, transitions } = setup(new Map([['a', [true, false, true]]]), {
     ...settings,
     intervalMs: 2000,
     fastIntervalMs: 100,
@@ -144,21 +145,61 @@ test('a target marked DOWN by traffic is probed at once, then at the fast interv
   assert.deepEqual(checks, ['a:ok']);
   for (let i = 0; i < 3; i++) hc.reportConnectFailure('a', 'connect ECONNREFUSED');
   assert.equal(hc.state('a'), 'unhealthy');
+  assert.equal(transitions.at(-1)!.cause, 'after 3 failed connections: connect ECONNREFUSED');
   await tick(0);
   assert.deepEqual(checks, ['a:ok', 'a:fail'], 'probed at once, not after the 2 s interval');
+  assert.equal(hc.state('a'), 'unhealthy');
   await tick(99);
   assert.equal(checks.length, 2);
   await tick(1);
-  assert.equal(checks.length, 3);
-  await tick(100);
-  assert.equal(hc.state('a'), 'healthy', 'up after rise x fast interval');
-  assert.equal(transitions.at(-1)!.cause, 'after 2 successful checks');
+  assert.deepEqual(checks, ['a:ok', 'a:fail', 'a:ok'], 'then at the fast interval');
+  assert.equal(hc.state('a'), 'healthy', 'up on the first success, not after `rise`');
+  assert.equal(transitions.at(-1)!.cause, 'after 1 successful check');
   // healthy again: back to the normal interval
   await tick(1999);
-  assert.equal(checks.length, 4);
+  assert.equal(checks.length, 3);
   await tick(1);
-  assert.equal(checks.length, 5);
+  assert.equal(checks.length, 4);
   await hc.stop();
+});
+
+test('table: the checks a target needs to rise, by how its DOWN began (clock injected)', async () => {
+  // rise 3, fall 2, interval 1000, fast 100; `down` says how the target went DOWN; `checks` are
+  // the results of the checks after that; `up` the check after which it is UP (0: still DOWN).
+  const cases: { down: 'traffic' | 'checks'; checks: boolean[]; up: number }[] = [
+    { down: 'traffic', checks: [true], up: 1 },
+    { down: 'traffic', checks: [false, false, false, true], up: 4 },
+    { down: 'traffic', checks: [false, false, false], up: 0 },
+    { down: 'checks', checks: [true], up: 0 },
+    { down: 'checks', checks: [true, true, true], up: 3 },
+    { down: 'checks', checks: [true, false, true, true, true], up: 5 },
+  ];
+  for (const c of cases) {
+    const first = c.down === 'traffic' ? [true] : [false, false];
+    const { hc, tick, checks } = setup(new Map([['a', [...first, ...c.checks]]]), {
+      ...settings,
+      intervalMs: 1000,
+      downIntervalMs: 1000,
+      fastIntervalMs: 100,
+      rise: 3,
+      fall: 2,
+    });
+    hc.track(spec('a'));
+    await tick(0);
+    if (c.down === 'traffic') for (let i = 0; i < 2; i++) hc.reportConnectFailure('a', 'connect ECONNREFUSED');
+    else await tick(1000);
+    assert.equal(hc.state('a'), 'unhealthy', JSON.stringify(c));
+    let upAfter = 0;
+    for (let i = 1; i <= c.checks.length; i++) {
+      const n = checks.length;
+      // a traffic mark is probed at once; then the fast (traffic) or the down/fast interval
+      for (let k = 0; k < 50 && checks.length === n; k++) await tick(c.down === 'traffic' && i === 1 ? 0 : 100);
+      assert.equal(checks.length, n + 1, `check ${i} came: ${JSON.stringify(c)}`);
+      if (upAfter === 0 && hc.state('a') === 'healthy') upAfter = i;
+    }
+    assert.equal(upAfter, c.up, JSON.stringify(c));
+    await hc.stop();
+  }
 });
 
 test('a connection that reaches a DOWN target pulls its next check forward, once', async () => {

@@ -32,9 +32,20 @@ test('rise/fall hysteresis: table of check sequences (? unknown, U up, D down)',
   for (const c of cases) assert.equal(run(c.seq, c.rise, c.fall), c.want, `${c.seq} rise=${c.rise} fall=${c.fall}`);
 });
 
-test('passive mark-down needs `rise` active successes to come back', () => {
+test('a target marked DOWN by traffic rises on its first successful check, failed checks meanwhile or not', () => {
   const down = markedDown({ state: 'healthy', successes: 5, failures: 3 });
   assert.equal(down.state, 'unhealthy');
-  assert.equal(run('++', 2, 3, down), 'DU');
-  assert.equal(run('+-++', 2, 3, down), 'DDDU');
+  assert.equal(down.byTraffic, true);
+  const cases: { seq: string; rise: number; want: string }[] = [
+    { seq: '+', rise: 2, want: 'U' }, // back after one success, not `rise`
+    { seq: '+', rise: 5, want: 'U' },
+    { seq: '--+', rise: 2, want: 'DDU' }, // still restarting at the first checks: the mark holds
+    { seq: '+-', rise: 2, want: 'UU' }, // up again: `fall` failures to go down, as for any target
+    { seq: '+---', rise: 2, want: 'UUUD' },
+    { seq: '+---+', rise: 2, want: 'UUUDD' }, // down by its checks this time: `rise` applies
+    { seq: '+---++', rise: 2, want: 'UUUDDU' },
+  ];
+  for (const c of cases) assert.equal(run(c.seq, c.rise, 3, down), c.want, `${c.seq} rise=${c.rise}`);
+  // a target DOWN by its checks does not get the shortcut
+  assert.equal(run('---++', 2, 3), '??DDU');
 });
