@@ -1,6 +1,6 @@
 import type { Etcd3, Lease } from 'etcd3';
 import type { Clock, TimerHandle } from '../core/clock.js';
-import type { AdminState, TargetSpec } from '../core/types.js';
+import type { AdminState, HealthState, TargetSpec } from '../core/types.js';
 import type { Logger } from '../log/logger.js';
 import { Backoff } from '../discovery/backoff.js';
 import { PrefixMirror, type MirrorEntry } from '../discovery/prefix-mirror.js';
@@ -15,7 +15,15 @@ import {
   type FleetChange,
   type FleetFact,
 } from './fleet-keys.js';
-import { nodesView, parseNodeRecord, type NodeRecord, type NodesView } from './node-record.js';
+import {
+  healthOf,
+  nodesView,
+  othersHealth,
+  parseNodeRecord,
+  type NodeHealth,
+  type NodeRecord,
+  type NodesView,
+} from './node-record.js';
 
 /** What the fleet needs of the target store (src/store/target-store.ts). */
 export interface FleetStore {
@@ -24,6 +32,7 @@ export interface FleetStore {
   removeTarget(pool: string, id: string, cause: string, by?: OverrideWriter): unknown;
   setWeight(pool: string, id: string, weight: number, cause: string, by?: OverrideWriter): unknown;
   setAdminState(pool: string, id: string, admin: AdminState, cause: string, by?: OverrideWriter): unknown;
+  snapshot(): { readonly pools: Parameters<typeof healthOf>[0] };
 }
 
 export interface FleetSettings {
@@ -48,6 +57,7 @@ export interface FleetStatus {
 
 /** The store's overrides that came from the fleet: their own layer, events of kind `fleet`. */
 export const FLEET_WRITER: OverrideWriter = { origin: 'fleet', kind: 'fleet' };
+const HEALTH_COALESCE_MS = 250;
 
 /**
  * This node's part in a fleet: its registration under a lease, admin changes made here written
@@ -75,6 +85,9 @@ export class Fleet {
   #error: string | undefined;
   #timer: TimerHandle | undefined;
   #probeTimer: TimerHandle | undefined;
+  /** This node's view of its targets' health, published with its registration. */
+  #health: NodeHealth = {};
+  #healthTimer: TimerHandle | undefined;
   #stopped = false;
   #flushing: Promise<void> = Promise.resolve();
 
@@ -90,6 +103,7 @@ export class Fleet {
   }
 
   start(): void {
+    this.#health = healthOf(this.#store.snapshot().pools);
     this.#unsubscribe = this.#store.subscribe((events) => this.#onStoreEvents(events));
     this.#targets.start({
       synced: (entries, _revision, cause) => {
@@ -121,8 +135,12 @@ export class Fleet {
   }
 
   nodes(): NodesView {
-    const records = [...this.#nodes.entries.values()].flatMap((e) => parseNodeRecord(e.value) ?? []);
-    return nodesView(this.#record(), records);
+    return nodesView(this.#record(), this.#records());
+  }
+
+  /** What the other live nodes' checks say: pool → target → node → health. */
+  othersHealth(): Map<string, Map<string, Record<string, HealthState>>> {
+    return othersHealth(this.#s.name, this.#records());
   }
 
   async stop(): Promise<void> {
@@ -130,6 +148,7 @@ export class Fleet {
     this.#unsubscribe?.();
     if (this.#timer) this.#clock.clearTimeout(this.#timer);
     if (this.#probeTimer) this.#clock.clearTimeout(this.#probeTimer);
+    if (this.#healthTimer) this.#clock.clearTimeout(this.#healthTimer);
     await this.#flushing;
     await Promise.all([this.#targets.stop(), this.#nodes.stop()]);
     // leave the list at once rather than when the lease runs out (which it does if etcd is away)
@@ -146,7 +165,12 @@ export class Fleet {
       startedAt: this.#startedAt,
       configHash: this.#s.configHash(),
       revision: this.#targets.revision,
+      health: this.#health,
     };
+  }
+
+  #records(): NodeRecord[] {
+    return [...this.#nodes.entries.values()].flatMap((e) => parseNodeRecord(e.value) ?? []);
   }
 
   // --- from etcd to the store ---
@@ -193,6 +217,7 @@ export class Fleet {
 
   #onStoreEvents(events: readonly StoreEvent[]): void {
     let retry = false;
+    if (events.some((e) => e.type !== 'admin-changed' && e.type !== 'target-changed')) this.#healthChanged();
     for (const e of events) {
       if (e.type === 'target-added' || e.causeKind === 'config') retry = true;
       if (e.causeKind !== 'admin') continue; // only the admin API's changes are shared
@@ -244,6 +269,16 @@ export class Fleet {
   }
 
   // --- registration ---
+
+  /** Health changes come in bursts (a target dies: every check of it fails): one write per burst. */
+  #healthChanged(): void {
+    if (this.#stopped || this.#healthTimer) return;
+    this.#healthTimer = this.#clock.setTimeout(() => {
+      this.#healthTimer = undefined;
+      this.#health = healthOf(this.#store.snapshot().pools);
+      this.#register();
+    }, HEALTH_COALESCE_MS);
+  }
 
   #register(): void {
     if (this.#stopped) return;

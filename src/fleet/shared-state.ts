@@ -2,6 +2,7 @@ import type { Etcd3 } from 'etcd3';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
+import type { HealthState } from '../core/types.js';
 import type { Logger } from '../log/logger.js';
 import type { TargetStore } from '../store/target-store.js';
 import { Discovery } from '../discovery/discovery.js';
@@ -27,6 +28,8 @@ export interface SharedStateView {
   discoveryStatus(): SourceStatus[];
   fleetStatus(): FleetStatus | undefined;
   nodes(): NodesView | undefined;
+  /** In a fleet: what the other nodes' checks say, pool → target → node → health. */
+  othersHealth(): ReadonlyMap<string, ReadonlyMap<string, Readonly<Record<string, HealthState>>>> | undefined;
 }
 
 /**
@@ -90,6 +93,10 @@ export class SharedState implements SharedStateView {
 
   nodes(): NodesView | undefined {
     return this.#fleet?.nodes();
+  }
+
+  othersHealth(): ReadonlyMap<string, ReadonlyMap<string, Readonly<Record<string, HealthState>>>> | undefined {
+    return this.#fleet?.othersHealth();
   }
 
   async stop(): Promise<void> {

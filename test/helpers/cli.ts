@@ -72,6 +72,13 @@ export function startCli(
   });
 }
 
+/** The admin API's URL (`http://127.0.0.1:PORT`) a started CLI printed. */
+export function adminUrlOf(lb: Pick<RunningCli, 'stdout'>): string {
+  const url = /Admin API listening on (http:\/\/\S+)/.exec(lb.stdout())?.[1];
+  if (!url) throw new Error(`no admin API line in: ${lb.stdout()}`);
+  return url;
+}
+
 /** Runs the CLI to completion (bad arguments, `check`…). */
 export function runCli(
   args: readonly string[],

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startCli, type RunningCli } from '../../helpers/cli.js';
+import { adminUrlOf, startCli, type RunningCli } from '../../helpers/cli.js';
 import { configDir } from '../../helpers/config-file.js';
 import { startEtcd, etcdctl } from '../../helpers/etcd.js';
 import { http } from '../../helpers/http.js';
@@ -9,11 +9,7 @@ import { requireProgram } from '../../helpers/programs.js';
 
 // Load balancer processes in one fleet, a real etcd, real backends: what the operator sees.
 
-const adminOf = (lb: RunningCli): string => {
-  const url = /Admin API listening on (\S+)/.exec(lb.stdout())?.[1];
-  assert.ok(url, lb.stdout());
-  return url;
-};
+const adminOf = adminUrlOf;
 
 interface Status {
   pools: { name: string; targets: { address: string; admin: string; weight: number }[] }[];
@@ -104,6 +100,55 @@ test('two nodes and a discovered pool: etcd targets serve, a drain made on one n
     await eventually(async () => (await status(a)).discovery?.[0]?.state === 'ok', 5000, 'ok again');
   } finally {
     await Promise.all(nodes.map((n) => n.stop()));
+    await Promise.all(backends.map((s) => s.close()));
+    dir.remove();
+    await etcd.close();
+  }
+});
+
+test('a node started while etcd is down starts with its static targets and serves; it catches up, registers and shares once etcd answers', async (t) => {
+  if (!requireProgram(t, 'etcd', 'etcd-server')) return;
+  const etcd = await startEtcd(1);
+  const backends: TestServer[] = [await nameServer('s1'), await nameServer('s2')];
+  const [s1, s2] = backends.map((b) => `127.0.0.1:${b.port}`) as [string, string];
+  const dir = configDir();
+  let lb: RunningCli | undefined;
+  try {
+    await etcdctl(etcd.endpoints, 'put', `/services/web/${s2}`, '');
+    await etcd.members[0]!.stop();
+    const file = dir.write('lb.yaml', {
+      etcd: { endpoints: etcd.endpoints, timeout: '500ms' },
+      fleet: { name: 'lb-1', ttl: '2s', prefix: '/lbtest/' },
+      listeners: { web: { bind: '127.0.0.1:0', pool: 'web' } },
+      pools: { web: { targets: [s1], discovery: { etcd: { prefix: '/services/web/' } } } },
+      admin: { bind: '127.0.0.1:0' },
+    });
+    lb = await startCli(['--config', file, '--log-format', 'json']);
+    const running = lb;
+    assert.deepEqual(await targets(running), [`${s1}:ready`], 'the static target');
+    assert.equal((await exchange(running.port, '')).toString(), 's1', 'serving');
+    await eventually(async () => (await status(running)).discovery?.[0]?.state === 'stale', 10_000, 'stale');
+    await eventually(async () => (await status(running)).fleet?.state === 'not-sharing', 10_000, 'not sharing');
+
+    await etcd.members[0]!.start();
+    await eventually(
+      async () => (await targets(running)).join() === [`${s1}:ready`, `${s2}:ready`].sort().join(),
+      20_000,
+      'the etcd target once etcd answers',
+    );
+    await eventually(async () => (await status(running)).fleet?.state === 'sharing', 20_000, 'sharing');
+    const nodes = (await http(`${adminOf(running)}/api/nodes`)).json as { nodes: { name: string }[] };
+    assert.deepEqual(
+      nodes.nodes.map((n) => n.name),
+      ['lb-1'],
+    );
+    await eventually(
+      async () => (await etcdctl(etcd.endpoints, 'get', '--prefix', '--keys-only', '/lbtest/nodes/')).includes('lb-1'),
+      10_000,
+      'registered in etcd',
+    );
+  } finally {
+    await lb?.stop();
     await Promise.all(backends.map((s) => s.close()));
     dir.remove();
     await etcd.close();
