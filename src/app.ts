@@ -263,8 +263,12 @@ export class App {
     await closing;
   }
 
-  /** Graceful shutdown: stop accepting everywhere, drain up to `drainMs`, stop health checks. */
+  /**
+   * Graceful shutdown: stop accepting everywhere (UDP: no new session), drain up to `drainMs`
+   * (UDP sessions go on meanwhile), stop health checks.
+   */
   async shutdown(drainMs: number): Promise<void> {
+    this.udp.stopAdmitting();
     await Promise.all([...this.#listeners.values()].map((l) => l.drain(drainMs)));
     await this.udp.stop();
     await Promise.all([...this.#pools.values()].map((p) => p.stop()));

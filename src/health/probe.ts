@@ -12,11 +12,14 @@ export type ProbeResult =
 /** Errors of this host, not of the target: a check failing so says nothing of the target. */
 const LOCAL_ERRORS = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM', 'EADDRNOTAVAIL']);
 
+/** Whether a socket error is this host's (out of descriptors, buffers, ports), not the target's. */
+export const isLocalError = (e: NodeJS.ErrnoException): boolean => e.code !== undefined && LOCAL_ERRORS.has(e.code);
+
 /** The failed result of a socket error, `local` when the error is this host's. */
 export const socketFailure = (what: string, e: NodeJS.ErrnoException): ProbeResult => ({
   ok: false,
   detail: `${what} ${e.code ?? e.message}`,
-  ...(e.code !== undefined && LOCAL_ERRORS.has(e.code) ? { local: true as const } : {}),
+  ...(isLocalError(e) ? { local: true as const } : {}),
 });
 
 /** One check of one target; must settle by itself once `signal` aborts (the check timeout). */

@@ -231,6 +231,11 @@ export class UdpListener implements SessionHost {
     }
   }
 
+  /** A graceful shutdown began: sessions open go on; a new client's datagrams are dropped (`shutdown`). */
+  stopAdmitting(): void {
+    this.#stopping = true;
+  }
+
   /** Ends every session with `reason` and closes the socket. */
   async stop(reason: CloseReason = 'shutdown'): Promise<void> {
     this.#stopping = true;

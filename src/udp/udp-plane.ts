@@ -146,6 +146,11 @@ export class UdpPlane {
     };
   }
 
+  /** While the TCP listeners drain: open sessions go on, new clients are refused (dropped as `shutdown`). */
+  stopAdmitting(): void {
+    for (const l of this.#listeners.values()) l.stopAdmitting();
+  }
+
   async stop(): Promise<void> {
     await Promise.all([...this.#listeners.values()].map((l) => l.stop()));
     this.#listeners.clear();

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import type { CloseReason } from '../core/close-reason.js';
 import type { TargetId } from '../core/types.js';
 import type { PassiveHealth } from '../health/health-control.js';
+import { isLocalError } from '../health/probe.js';
 import type { Pool } from '../pool/pool.js';
 import type { Target } from '../pool/target.js';
 import { MAX_DATAGRAM, noTraffic, type Traffic, type UdpDropReason, type UdpSessionEnd } from './udp-types.js';
@@ -147,7 +148,8 @@ export class UdpSession {
         return;
       }
       if (!this.#ready) {
-        this.ctx.health.reportConnectFailure(t.id, `udp ${e.code ?? e.message}`);
+        // The socket could not open: out of descriptors here (EMFILE) is no failure of the target.
+        if (!isLocalError(e)) this.ctx.health.reportConnectFailure(t.id, `udp ${e.code ?? e.message}`);
         this.#refused = true;
         this.#flushPending(false);
         return;

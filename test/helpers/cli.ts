@@ -26,9 +26,16 @@ export const risesOf = (lb: RunningCli, target: string): string[] =>
 export function startCli(
   args: readonly string[],
   /** `ready`: the banner line to wait for, with the port in group 1 (UDP: `Server is listening on udp port N`). */
-  opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; ready?: RegExp; program?: string } = {},
+  opts: {
+    timeoutMs?: number;
+    env?: NodeJS.ProcessEnv;
+    ready?: RegExp;
+    program?: string;
+    /** Another Node binary (Node 22/24: test/helpers/node-versions.ts). */
+    node?: string;
+  } = {},
 ): Promise<RunningCli> {
-  const proc = spawn(process.execPath, [opts.program ?? CLI, ...args], {
+  const proc = spawn(opts.node ?? process.execPath, [opts.program ?? CLI, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...opts.env },
   });

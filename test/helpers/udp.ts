@@ -1,6 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
+import type { TestContext } from 'node:test';
+import { configDir } from './config-file.js';
+import { startCli, type RunningCli } from './cli.js';
+import { series } from './prom-text.js';
 
 /** A free UDP port on 127.0.0.1 (bound, read, closed: for peers that cannot take port 0). */
 export async function freeUdpPort(): Promise<number> {
@@ -18,6 +22,8 @@ export interface UdpPeer {
   readonly received: Buffer[];
   /** Distinct client address:port pairs seen (the load balancer's upstream sockets). */
   readonly sources: Set<string>;
+  /** Muted, it receives but never answers (a hung service: no ICMP either). */
+  mute(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -29,10 +35,11 @@ export async function udpEcho(name: string, port = 0): Promise<UdpPeer> {
   const s = createSocket('udp4');
   const received: Buffer[] = [];
   const sources = new Set<string>();
+  let muted = false;
   s.on('message', (m, r) => {
     received.push(m);
     sources.add(`${r.address}:${r.port}`);
-    s.send(name ? [Buffer.from(`${name}:`), m] : m, r.port, r.address);
+    if (!muted) s.send(name ? [Buffer.from(`${name}:`), m] : m, r.port, r.address);
   });
   s.bind(port, '127.0.0.1');
   await once(s, 'listening');
@@ -40,8 +47,25 @@ export async function udpEcho(name: string, port = 0): Promise<UdpPeer> {
     port: s.address().port,
     received,
     sources,
+    mute: (on) => {
+      muted = on;
+    },
     close: () => new Promise<void>((r) => s.close(() => r())),
   };
+}
+
+/** An echo peer closed when the test `t` ends. */
+export async function peerOf(t: TestContext, name: string): Promise<UdpPeer> {
+  const p = await udpEcho(name);
+  t.after(() => p.close());
+  return p;
+}
+
+/** A client of `port` closed when the test `t` ends. */
+export function clientOf(t: TestContext, port: number): UdpClient {
+  const c = new UdpClient(port);
+  t.after(() => c.close());
+  return c;
 }
 
 /** A client socket: sends datagrams to `port` and collects the replies. */
@@ -187,3 +211,65 @@ export function dig(port: number, name: string, extra: readonly string[] = []): 
 
 /** The banner line of a UDP listener (pass as startCli's `ready`). */
 export const UDP_READY = /Server is listening on udp port (\d+)/;
+
+export interface UdpLb {
+  readonly lb: RunningCli;
+  readonly admin: string;
+  /** The bound port of each UDP listener, by name (listeners bind 127.0.0.1:0). */
+  readonly ports: ReadonlyMap<string, number>;
+  metrics(): Promise<string>;
+  status(): Promise<UdpStatus>;
+  /** `lb_listener_dropped_datagrams_total` of one listener and reason (0 when absent). */
+  dropped(listener: string, reason: string): Promise<number>;
+  /** The config file with new content (then SIGHUP). */
+  rewrite(config: unknown): void;
+  stop(): Promise<void>;
+}
+
+export interface UdpStatus {
+  udpListeners: { name: string; address: string; activeSessions: number; totalSessions: number }[];
+  pools: {
+    name: string;
+    targets: {
+      address: string;
+      health: string;
+      lastCheck: { ok: boolean; detail: string } | null;
+      lastChange: { cause: string } | null;
+    }[];
+  }[];
+}
+
+/**
+ * The load balancer from a config (YAML as an object) with an admin API and JSON logs; the port of
+ * every UDP listener is read from GET /api/status.
+ */
+export async function startUdpLb(
+  config: Record<string, unknown>,
+  opts: { env?: NodeJS.ProcessEnv } = {},
+): Promise<UdpLb> {
+  const dir = configDir();
+  const full = { admin: { bind: '127.0.0.1:0' }, log: { format: 'json' }, ...config };
+  const file = dir.write('lb.yaml', full);
+  const lb = await startCli(['--config', file], { ready: UDP_READY, ...opts }).catch((e: unknown) => {
+    dir.remove();
+    throw e;
+  });
+  const admin = /Admin API listening on (\S+)/.exec(lb.stdout())![1]!;
+  const status = async (): Promise<UdpStatus> => (await (await fetch(`${admin}/api/status`)).json()) as UdpStatus;
+  const metrics = async (): Promise<string> => (await fetch(`${admin}/metrics`)).text();
+  const ports = new Map((await status()).udpListeners.map((l) => [l.name, Number(l.address.split(':').pop())]));
+  return {
+    lb,
+    admin,
+    ports,
+    metrics,
+    status,
+    dropped: async (listener, reason) =>
+      series(await metrics(), `lb_listener_dropped_datagrams_total{listener="${listener}",reason="${reason}"}`) ?? 0,
+    rewrite: (c) => dir.replace('lb.yaml', { ...full, ...(c as object) }),
+    stop: async () => {
+      await lb.stop();
+      dir.remove();
+    },
+  };
+}

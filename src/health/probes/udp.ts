@@ -1,6 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { isIP } from 'node:net';
-import type { Probe, ProbeResult } from '../probe.js';
+import { socketFailure, type Probe, type ProbeResult } from '../probe.js';
 import { judgeReply, unescapeCheck } from './send-expect.js';
 
 export interface UdpCheck {
@@ -49,8 +49,9 @@ export const udpProbe = (c: UdpCheck, prelude?: () => Buffer): Probe => {
         done(judge ? { ok: false, detail: 'no matching reply (timeout)' } : passed('no port unreachable'));
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
+      // Out of descriptors or buffers here (EMFILE…) is `local`: it says nothing of the target.
       sock.on('error', (e: NodeJS.ErrnoException) =>
-        done({ ok: false, detail: e.code === 'ECONNREFUSED' ? 'port unreachable' : `udp ${e.code ?? e.message}` }),
+        done(e.code === 'ECONNREFUSED' ? { ok: false, detail: 'port unreachable' } : socketFailure('udp', e)),
       );
       sock.on('message', (msg) => {
         if (!judge) return done(passed('reply received'));

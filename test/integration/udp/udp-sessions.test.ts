@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { startCli, type RunningCli } from '../../helpers/cli.js';
 import { configDir } from '../../helpers/config-file.js';
 import { eventually } from '../../helpers/net.js';
-import { UDP_READY, UdpClient, udpEcho, type UdpPeer } from '../../helpers/udp.js';
+import { clientOf, UDP_READY, udpEcho, type UdpPeer } from '../../helpers/udp.js';
 import { V2_SIGNATURE } from '../../../src/protocol/proxy-protocol/types.js';
 import { decodeV2 } from '../../../src/protocol/proxy-protocol/decode-v2.js';
 
@@ -44,12 +44,6 @@ async function stack(t: TestContext, names: string[], pool: object = {}, listene
   const admin = /Admin API listening on (\S+)/.exec(lb.stdout())![1]!;
   return { lb, admin, targets, write: (c) => dir.replace('lb.yaml', c), config };
 }
-
-const clientOf = (t: TestContext, port: number): UdpClient => {
-  const c = new UdpClient(port);
-  t.after(() => c.close());
-  return c;
-};
 
 const metrics = async (admin: string): Promise<string> => (await fetch(`${admin}/metrics`)).text();
 
