@@ -49,6 +49,38 @@ const view = new View($('pools'), document.querySelector('#listeners tbody'), (a
 let source = null;
 let protocols = {};
 
+// Where the page is in the stream: the id to resume from after a drop, the store revision its
+// state is at (changes must follow it one by one: a gap means something was missed), and how
+// often it had to start from a full state (and stats events seen). Shown as data-* attributes of
+// the link indicator.
+const stream = { lastId: null, revision: null, snapshots: 0, stats: 0, gaps: 0 };
+
+function mark() {
+  const d = $('link').dataset;
+  d.eventId = stream.lastId ?? '';
+  d.snapshots = String(stream.snapshots);
+  d.stats = String(stream.stats);
+  d.gaps = String(stream.gaps);
+}
+
+/** Whether to apply an event: a change already applied is skipped; one after a gap triggers a full read. */
+function inOrder(type, d) {
+  if (type === 'snapshot') {
+    stream.revision = d.revision;
+    stream.snapshots++;
+    return true;
+  }
+  if (type === 'stats') stream.stats++;
+  if (type === 'reload' || typeof d.revision !== 'number') return true;
+  if (stream.revision !== null && d.revision <= stream.revision) return false;
+  if (stream.revision !== null && d.revision !== stream.revision + 1) {
+    stream.gaps++;
+    refetchSoon();
+  }
+  stream.revision = d.revision;
+  return true;
+}
+
 function facts(status) {
   const parts = [`config v${status.config.version}`];
   if (status.workers) parts.push(`${status.workers.length} workers`);
@@ -128,15 +160,21 @@ const handlers = {
 function follow() {
   source?.close();
   link('connecting', 'connecting…');
-  const es = new EventSource('/api/events');
+  // A new EventSource sends no Last-Event-ID: the query carries it (a drop the browser retries by
+  // itself sends the header, which the server prefers).
+  const since = stream.lastId === null ? '' : `?lastEventId=${encodeURIComponent(stream.lastId)}`;
+  const es = new EventSource(`/api/events${since}`);
   source = es;
   for (const [type, fn] of Object.entries(handlers))
     es.addEventListener(type, (m) => {
+      if (m.lastEventId) stream.lastId = m.lastEventId;
       try {
-        fn(JSON.parse(m.data));
+        const d = JSON.parse(m.data);
+        if (inOrder(type, d)) fn(d);
       } catch (err) {
         console.error(type, err);
       }
+      mark();
     });
   es.addEventListener('open', () => link('live', 'live'));
   es.addEventListener('error', () => {

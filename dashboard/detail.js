@@ -50,7 +50,7 @@ export class Detail {
         const tr = document.createElement('tr');
         for (const [v, num] of [
           [c.client, false],
-          [c.listener, false],
+          [c.worker === undefined ? c.listener : `${c.listener} · worker ${c.worker}`, false],
           [age(c.ageSeconds), true],
           [bytes(c.bytesFromClient), true],
           [bytes(c.bytesToClient), true],
@@ -62,15 +62,6 @@ export class Detail {
         }
         return tr;
       });
-      if (r.note) {
-        const tr = document.createElement('tr');
-        const td = document.createElement('td');
-        td.colSpan = 5;
-        td.className = 'muted';
-        td.textContent = r.note;
-        tr.append(td);
-        rows.push(tr);
-      }
       this.body.replaceChildren(...rows);
     } catch (e) {
       this.count.textContent = `(${e.message})`;

@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { ReloadControl } from '../control/reload-result.js';
+import type { OpenConnection } from '../listener/open-connections.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { ProgramInfo, RuntimeView } from '../runtime.js';
@@ -22,6 +23,9 @@ export interface AdminContext {
   readonly changed?: (() => Promise<void>) | undefined;
   /** Discovery sources and the fleet, when the config has them. */
   readonly shared?: SharedStateView | undefined;
+  /** The open connections of one target, newest first (a cluster asks its workers); absent: this process's own. */
+  readonly connections?:
+    ((pool: string, target: string, limit: number) => Promise<readonly OpenConnection[]>) | undefined;
   /** The cluster workers, for the status; absent in a single process. */
   readonly workers?: (() => unknown[]) | undefined;
   /** The program generation and version (status), and the upgrade (POST /api/upgrade). */

@@ -2,6 +2,7 @@ import { AggregatorRegistry } from 'prom-client';
 import { App, type AppDeps, type ApplySummary } from '../app.js';
 import type { Config } from '../config/schema.js';
 import { LbError, type LbErrorCode } from '../core/errors.js';
+import { newestFirst, type OpenConnection } from '../listener/open-connections.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Engine, ListenerView } from '../runtime.js';
 import type { PassiveReport } from './remote-health.js';
@@ -145,6 +146,15 @@ export class ClusterEngine implements Engine {
     const stats = answers.map((a) => a.stats);
     mirrorCounters(this.control.pools(), stats);
     if (stats.length > 0) this.#listeners = sumListeners(stats);
+  }
+
+  /** The open connections of one target over every worker, newest first, each marked with its worker. */
+  async connections(pool: string, target: string, limit: number): Promise<OpenConnection[]> {
+    const answers = await this.#supervisor.connections(pool, target, limit, this.deps.readTimeoutMs ?? 2000);
+    return newestFirst(
+      answers.map(({ slot, answer }) => answer.connections.map((c) => ({ ...c, worker: slot }))),
+      limit,
+    );
   }
 
   /** One Prometheus exposition for the whole cluster: the primary's registry and every worker's. */

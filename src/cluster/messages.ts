@@ -82,10 +82,25 @@ const snapshot = z
   })
   .strict();
 
+/** One open connection a worker holds (GET /api/pools/:pool/targets/:target/connections). */
+const openConnection = z
+  .object({
+    client: z.string(),
+    listener: name,
+    ageSeconds: z.number().min(0),
+    bytesFromClient: count,
+    bytesToClient: count,
+  })
+  .strict();
+
 export const toWorker = z.discriminatedUnion('type', [
   snapshot,
   z.object({ v, type: z.literal('drain'), timeoutMs: count }).strict(),
   z.object({ v, type: z.literal('request'), id: count, what: z.enum(['stats', 'metrics']) }).strict(),
+  /** The open connections of one target, newest first, at most `limit`. */
+  z
+    .object({ v, type: z.literal('connections'), id: count, pool: name, target: name, limit: z.number().int().min(1) })
+    .strict(),
 ]);
 
 export const toPrimary = z.discriminatedUnion('type', [
@@ -106,6 +121,7 @@ export const toPrimary = z.discriminatedUnion('type', [
   z.object({ v, type: z.literal('stats'), id: count, stats: workerStats }).strict(),
   /** prom-client's getMetricsAsJSON(), for AggregatorRegistry.aggregate() in the primary. */
   z.object({ v, type: z.literal('metrics'), id: count, metrics: z.array(z.record(z.string(), z.unknown())) }).strict(),
+  z.object({ v, type: z.literal('connections'), id: count, connections: z.array(openConnection) }).strict(),
 ]);
 
 export type ToWorker = z.infer<typeof toWorker>;

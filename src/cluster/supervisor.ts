@@ -1,7 +1,15 @@
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { Logger } from '../log/logger.js';
 import { sendTo, type Channel } from './channel.js';
-import { decodeToPrimary, stamp, type Snapshot, type ToPrimary, type WorkerStats } from './messages.js';
+import {
+  decodeToPrimary,
+  stamp,
+  type Snapshot,
+  type ToPrimary,
+  type ToWorker,
+  type Unstamped,
+  type WorkerStats,
+} from './messages.js';
 import type { PassiveReport } from './remote-health.js';
 import { PendingRequests } from './requests.js';
 import type { WorkerSlotState } from './worker-view.js';
@@ -18,6 +26,8 @@ export interface WorkerHandle extends Channel {
 export type Spawn = (slot: number) => WorkerHandle;
 
 type Applied = Extract<ToPrimary, { type: 'applied' }>;
+/** A worker's answer to a request of the primary. */
+type Answer = Extract<ToPrimary, { type: 'stats' | 'metrics' | 'connections' }>;
 /** What became of one worker after a snapshot: it applied it (or failed to), or it was gone. */
 export type AckResult = { readonly slot: number } & (
   { readonly gone: true } | ({ readonly gone: false } & Pick<Applied, 'ok' | 'summary' | 'error' | 'stats'>)
@@ -60,7 +70,7 @@ export interface SupervisorDeps {
 export class Supervisor {
   readonly #slots: Slot[];
   readonly #acks = new Set<AckWaiter>();
-  readonly #requests: PendingRequests<Extract<ToPrimary, { type: 'stats' | 'metrics' }>>;
+  readonly #requests: PendingRequests<Answer>;
   #restarting = false;
   #stopping = false;
   #exited: { promise: Promise<void>; resolve: () => void } | undefined;
@@ -122,6 +132,7 @@ export class Supervisor {
         return this.deps.onPassive(m);
       case 'stats':
       case 'metrics':
+      case 'connections':
         if (m.type === 'stats') s.stats = m.stats;
         return this.#requests.answer(m.id, m);
     }
@@ -195,14 +206,35 @@ export class Supervisor {
 
   /** Asks every live worker; answers that do not come within `timeoutMs` are left out. */
   async request<W extends 'stats' | 'metrics'>(what: W, timeoutMs: number): Promise<Extract<ToPrimary, { type: W }>[]> {
+    const answers = await this.#ask(what, (id) => ({ type: 'request', id, what }), timeoutMs);
+    return answers.map((a) => a.answer);
+  }
+
+  /** The open connections of one target in every live worker, each list with the worker's slot. */
+  connections(
+    pool: string,
+    target: string,
+    limit: number,
+    timeoutMs: number,
+  ): Promise<{ slot: number; answer: Extract<ToPrimary, { type: 'connections' }> }[]> {
+    return this.#ask('connections', (id) => ({ type: 'connections', id, pool, target, limit }), timeoutMs);
+  }
+
+  async #ask<W extends Answer['type']>(
+    what: W,
+    message: (id: number) => Unstamped<ToWorker>,
+    timeoutMs: number,
+  ): Promise<{ slot: number; answer: Extract<ToPrimary, { type: W }> }[]> {
     const asks = this.#slots.flatMap((s) => {
       if (!s.handle || !s.ready) return [];
       const { id, answer } = this.#requests.open(s.id, timeoutMs);
-      sendTo(s.handle, stamp({ type: 'request', id, what }));
-      return [answer];
+      sendTo(s.handle, stamp(message(id)));
+      return [answer.then((a) => ({ slot: s.id, a }))];
     });
-    const answers = await Promise.all(asks);
-    return answers.filter((a): a is Extract<ToPrimary, { type: W }> => a?.type === what);
+    const out: { slot: number; answer: Extract<ToPrimary, { type: W }> }[] = [];
+    for (const { slot, a } of await Promise.all(asks))
+      if (a?.type === what) out.push({ slot, answer: a as Extract<ToPrimary, { type: W }> });
+    return out;
   }
 
   /** Tells every worker to drain; resolves once all have exited (killed if one overstays). */

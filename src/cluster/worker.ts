@@ -5,6 +5,7 @@ import { systemClock } from '../core/clock.js';
 import { isLbError } from '../core/errors.js';
 import { random } from '../core/random.js';
 import { AccessLog, fanout } from '../log/access-log.js';
+import { openConnections } from '../listener/open-connections.js';
 import { createLogger, type Logger, type LoggerHandle } from '../log/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { sendTo, type Channel } from './channel.js';
@@ -66,7 +67,10 @@ export class ClusterWorker {
       this.#latest = deepFreeze(m);
       this.#queue = this.#queue.then(() => this.#applyLatest());
     } else if (m.type === 'drain') this.drain(m.timeoutMs);
-    else if (m.what === 'stats') this.#send({ type: 'stats', id: m.id, stats: collectStats(this.#appOrEmpty()) });
+    else if (m.type === 'connections') {
+      const listeners = this.#appOrEmpty().listeners().values();
+      this.#send({ type: 'connections', id: m.id, connections: openConnections(listeners, m.pool, m.target, m.limit) });
+    } else if (m.what === 'stats') this.#send({ type: 'stats', id: m.id, stats: collectStats(this.#appOrEmpty()) });
     else void this.#sendMetrics(m.id);
   }
 

@@ -1,4 +1,4 @@
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 
 // A TCP forwarder on a port of its own that the test can cut (every connection reset, new ones
@@ -7,7 +7,13 @@ import { once } from 'node:events';
 
 export interface Gate {
   readonly port: number;
+  /** Resets every connection and refuses new ones. */
   cut(): Promise<void>;
+  /**
+   * Resets every connection, then answers each new one with `response` (raw bytes, e.g. an HTTP
+   * 502 as a reverse proxy whose upstream is gone would) until open().
+   */
+  answer(response: string): Promise<void>;
   open(): Promise<void>;
   close(): Promise<void>;
 }
@@ -42,13 +48,39 @@ export async function startGate(targetPort: number): Promise<Gate> {
     for (const s of sockets) s.resetAndDestroy();
     await closed;
   };
+  let answering: Server | undefined;
+  const stopAnswering = async (): Promise<void> => {
+    const a = answering;
+    answering = undefined;
+    if (!a) return;
+    const closed = new Promise((r) => a.close(r));
+    for (const s of sockets) s.resetAndDestroy();
+    await closed;
+  };
   await listen();
   return {
     get port() {
       return port;
     },
     cut,
-    open: listen,
-    close: cut,
+    answer: async (response) => {
+      await cut();
+      answering = createServer((c) => {
+        sockets.add(c);
+        c.on('error', () => undefined);
+        c.on('close', () => sockets.delete(c));
+        c.end(response);
+      });
+      answering.listen(port, '127.0.0.1');
+      await once(answering, 'listening');
+    },
+    open: async () => {
+      await stopAnswering();
+      await listen();
+    },
+    close: async () => {
+      await stopAnswering();
+      await cut();
+    },
   };
 }

@@ -13,12 +13,17 @@ import { seededRandom } from './fake-clock.js';
 
 export interface Stack {
   readonly app: App;
+  /** The admin server now (a new one after restartAdmin()). */
   readonly admin: AdminServer;
   readonly metrics: Metrics;
   /** Base URL of the admin API. */
   readonly url: string;
   /** The bound port of a listener. */
   port(listener?: string): number;
+  /** Stops the admin server (its event streams end, new connections are refused). */
+  stopAdmin(): Promise<void>;
+  /** Starts a new admin server on the same port (the runtime went on meanwhile). */
+  restartAdmin(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -58,17 +63,29 @@ export async function startStack(
         clock,
         onResult: (r) => metrics.recordReload(r),
       }));
-  const admin = new AdminServer(
-    { host: '127.0.0.1', port: 0, token: opts.token, bodyLimit: opts.bodyLimit },
-    { app, clock, log, metrics, reloader, startedAt: clock.now(), program: opts.program },
-  );
+  const adminOn = (port: number): AdminServer =>
+    new AdminServer(
+      { host: '127.0.0.1', port, token: opts.token, bodyLimit: opts.bodyLimit },
+      { app, clock, log, metrics, reloader, startedAt: clock.now(), program: opts.program },
+    );
+  let admin = adminOn(0);
   await admin.start();
+  const url = admin.url;
+  const adminPort = admin.port;
   return {
     app,
-    admin,
+    get admin() {
+      return admin;
+    },
     metrics,
-    url: admin.url,
+    url,
     port: (name = 'main') => app.listeners().get(name)!.port,
+    stopAdmin: () => admin.stop(),
+    restartAdmin: async () => {
+      await admin.stop();
+      admin = adminOn(adminPort);
+      await admin.start();
+    },
     stop: async () => {
       await admin.stop();
       await app.stop();

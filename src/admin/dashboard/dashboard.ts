@@ -81,7 +81,10 @@ export class Dashboard {
         path: '/api/events',
         handle: (req) => ({
           raw: async (res) => {
-            if (!(await this.hub.attach(res, req.headers['last-event-id'])))
+            // The header when the browser reconnects by itself; `?lastEventId=` when the page opens a
+            // new stream after one was refused (an EventSource cannot set the header).
+            const since = req.headers['last-event-id'] ?? req.query.get('lastEventId') ?? undefined;
+            if (!(await this.hub.attach(res, since)))
               throw new LbError('LB_ERR_CONFLICT', 'too many event streams open');
           },
         }),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { formatHostPort } from '../../core/address.js';
 import { InvalidArgumentError } from '../../core/errors.js';
+import { openConnections } from '../../listener/open-connections.js';
 import { findTarget, targetIdOf } from '../../pool/target-admin.js';
 import type { Route } from '../router.js';
 import { findPool } from './pools.js';
@@ -13,14 +13,14 @@ const limitSchema = z.coerce.number().int().min(1).max(MAX_CONNECTIONS_LISTED);
 /**
  * GET /api/pools/:pool/targets/:target/connections?limit=N: the open connections of one target,
  * newest first (client, age, bytes each way). A scan of the open sessions, for an operator's
- * look, not for polling. With --workers N the sessions live in the workers: the list is empty and
- * `open` still says how many there are.
+ * look, not for polling. With --workers N every worker lists its own (each entry says which
+ * worker holds it) and the newest of all of them are shown.
  */
 export const connectionRoutes: readonly Route[] = [
   {
     method: 'GET',
     path: '/api/pools/:pool/targets/:target/connections',
-    handle: (req, ctx) => {
+    handle: async (req, ctx) => {
       const rt = findPool(ctx, req.params.pool!);
       let id: string;
       try {
@@ -33,30 +33,11 @@ export const connectionRoutes: readonly Route[] = [
       const limit = limitSchema.safeParse(raw);
       if (!limit.success)
         throw new InvalidArgumentError(`limit: a whole number from 1 to ${MAX_CONNECTIONS_LISTED}, not "${raw}"`);
-      const now = performance.now();
-      const all = [];
-      for (const l of ctx.app.listeners().values())
-        for (const s of l.sessions())
-          if (s.ctx.pool.name === rt.name && s.target?.id === id)
-            all.push({
-              client: formatHostPort({ host: s.info.clientIp, port: s.info.clientPort }),
-              listener: l.name,
-              ageSeconds: Math.round((now - s.startedAt) / 100) / 10,
-              bytesFromClient: s.bytesFromClient,
-              bytesToClient: s.bytesToClient,
-            });
-      all.sort((a, b) => a.ageSeconds - b.ageSeconds);
+      const connections = ctx.connections
+        ? await ctx.connections(rt.name, id, limit.data)
+        : openConnections(ctx.app.listeners().values(), rt.name, id, limit.data);
       return {
-        json: {
-          pool: rt.name,
-          target: id,
-          open: t.activeConnections,
-          shown: Math.min(all.length, limit.data),
-          connections: all.slice(0, limit.data),
-          ...(ctx.workers
-            ? { note: 'with --workers N the connections live in the workers: only their count is shown' }
-            : {}),
-        },
+        json: { pool: rt.name, target: id, open: t.activeConnections, shown: connections.length, connections },
       };
     },
   },

@@ -3,24 +3,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchBrowser } from '../../helpers/browser.js';
 import { http } from '../../helpers/http.js';
 import { echoServer, eventually } from '../../helpers/net.js';
-import { requireProgram } from '../../helpers/programs.js';
 import { startStack } from '../../helpers/stack.js';
 
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 test('dashboard: targets appear with their state; a drain and a dead backend show up without a reload', async (t) => {
-  if (!requireProgram(t, 'chromium')) return;
+  const browser = await launchBrowser(t);
+  if (!browser) return;
   const a = await echoServer();
   const b = await echoServer();
   const s = await startStack({
@@ -32,7 +22,6 @@ test('dashboard: targets appear with their state; a drain and a dead backend sho
       },
     },
   });
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ARGS });
   const shots = mkdtempSync(join(tmpdir(), 'lb-dashboard-'));
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 800 } });

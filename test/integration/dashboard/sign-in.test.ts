@@ -1,29 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { launchBrowser } from '../../helpers/browser.js';
 import { http } from '../../helpers/http.js';
 import { echoServer } from '../../helpers/net.js';
-import { requireProgram } from '../../helpers/programs.js';
 import { startStack } from '../../helpers/stack.js';
 
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
 test('dashboard with a token: sign-in form, no data before it, an HttpOnly SameSite=Strict cookie, the token never in a URL', async (t) => {
-  if (!requireProgram(t, 'chromium')) return;
+  const browser = await launchBrowser(t);
+  if (!browser) return;
   const a = await echoServer();
   const s = await startStack(
     { listeners: { main: { bind: '127.0.0.1:0', pool: 'web' } }, pools: { web: { targets: [`127.0.0.1:${a.port}`] } } },
     { token: 's3cret-token' },
   );
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ARGS });
   try {
     assert.equal((await http(`${s.url}/api/events`)).status, 401, 'the stream needs the token');
     const page = await browser.newPage();

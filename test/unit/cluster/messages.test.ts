@@ -20,6 +20,7 @@ test('well-formed messages decode to the same values', () => {
     },
     { v: 1, type: 'drain', timeoutMs: 0 },
     { v: 1, type: 'request', id: 7, what: 'metrics' },
+    { v: 1, type: 'connections', id: 8, pool: 'web', target: spec.id, limit: 200 },
   ];
   for (const m of good) assert.deepEqual(decodeToWorker(m), { ok: true, message: m });
   const up: unknown[] = [
@@ -27,6 +28,14 @@ test('well-formed messages decode to the same values', () => {
     { v: 1, type: 'applied', version: 1, ok: false, error: { code: 'LB_ERR_LISTEN', message: 'in use' }, stats },
     { v: 1, type: 'passive', pool: 'web', target: spec.id, ok: false, detail: 'connect ECONNREFUSED' },
     { v: 1, type: 'metrics', id: 1, metrics: [{ name: 'x_total', values: [] }] },
+    {
+      v: 1,
+      type: 'connections',
+      id: 8,
+      connections: [
+        { client: '127.0.0.1:5000', listener: 'main', ageSeconds: 1.5, bytesFromClient: 3, bytesToClient: 4 },
+      ],
+    },
   ];
   for (const m of up) assert.deepEqual(decodeToPrimary(m), { ok: true, message: m });
 });
@@ -39,6 +48,7 @@ test('malformed messages are refused with the reason, never thrown', () => {
     [{ v: IPC_VERSION, type: 'explode' }, /invalid IPC message/],
     [{ v: 1, type: 'drain', timeoutMs: -1 }, /timeoutMs/],
     [{ v: 1, type: 'drain', timeoutMs: 1, extra: true }, /invalid IPC message/],
+    [{ v: 1, type: 'connections', id: 1, pool: 'web', target: spec.id, limit: 0 }, /limit/],
     [
       { v: 1, type: 'snapshot', version: 1, configVersion: 1, config: { pools: {} }, pools: {} },
       /config: not a config/,

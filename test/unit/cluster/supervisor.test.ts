@@ -168,6 +168,31 @@ test('requests collect answers by id; a worker that does not answer in time is l
   assert.equal(sup.slots()[0]!.stats?.connections, 3);
 });
 
+test('the open connections of a target are asked of every worker, each answer with its slot', async () => {
+  const { clock, spawned, sup, ready } = setup(3);
+  sup.start();
+  spawned.forEach(ready);
+  const pending = sup.connections('web', '127.0.0.1:1', 50, 1000);
+  const conn = { client: '127.0.0.1:4000', listener: 'main', ageSeconds: 1, bytesFromClient: 0, bytesToClient: 0 };
+  for (const [i, w] of spawned.entries()) {
+    const ask = w.sent.at(-1) as { type: string; id: number; pool: string; target: string; limit: number };
+    assert.deepEqual(
+      { type: ask.type, pool: ask.pool, target: ask.target, limit: ask.limit },
+      { type: 'connections', pool: 'web', target: '127.0.0.1:1', limit: 50 },
+    );
+    if (i < 2) w.say({ type: 'connections', id: ask.id, connections: i === 0 ? [conn] : [] });
+  }
+  clock.advance(1000); // the third never answers
+  const answers = await pending;
+  assert.deepEqual(
+    answers.map((a) => [a.slot, a.answer.connections.length]),
+    [
+      [1, 1],
+      [2, 0],
+    ],
+  );
+});
+
 test('passive reports reach the control plane; malformed messages are dropped', () => {
   const { spawned, sup, passive } = setup(1);
   sup.start();
