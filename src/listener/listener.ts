@@ -16,6 +16,7 @@ import {
   setInheritedOptions,
 } from './socket-options.js';
 import type { SocketSource, SocketSpec } from '../supervisor/socket-spec.js';
+import { CLOSE_TICK_MS, closeOrder, closeWindowMs, dueBy, isIdle } from './deadline-close.js';
 
 export interface ListenerSettings {
   readonly name: string;
@@ -43,6 +44,8 @@ export interface ListenerObserver extends SessionObserver {
   onAccepted?(listener: string, info: ConnInfo): void;
   /** A connection closed before it reached a pool: denied, limited, bad header, no route… */
   onRejected(listener: string, reason: CloseReason, info?: ConnInfo, detail?: string): void;
+  /** A connection still open at the drain deadline is closed now (idle: no byte for a while). */
+  onDeadlineClose?(listener: string, idle: boolean): void;
 }
 
 /**
@@ -278,21 +281,39 @@ export class Listener implements SessionOwner {
       await Promise.race([this.#idle(), ...deadline]);
       clearTimeout(timer);
       if (this.#sessions.size > 0) {
-        this.killAll('shutdown');
+        await this.#closeSpread(closeWindowMs(deadlineMs));
         await this.#idle(); // both sockets of every session closed: access-log lines are out
       }
     }
     await closing;
   }
 
+  /** The drain deadline: the rest close spread over `windowMs`, idle first (deadline-close.ts). */
+  async #closeSpread(windowMs: number): Promise<void> {
+    const order = closeOrder(this.#sessions);
+    const start = performance.now();
+    const idle = order.filter((s) => isIdle(s, start)).length;
+    this.log.info(
+      { listener: this.name, connections: order.length, idle, windowMs },
+      `drain deadline: closing ${order.length} connection(s) over ${windowMs} ms, the ${idle} idle first`,
+    );
+    for (let closed = 0; ;) {
+      const now = performance.now();
+      for (const due = dueBy(order.length, now - start, windowMs); closed < due; closed++) {
+        const s = order[closed]!;
+        if (!this.#sessions.has(s)) continue; // ended by itself meanwhile
+        this.observer.onDeadlineClose?.(this.name, isIdle(s, now));
+        s.kill('shutdown');
+      }
+      if (closed >= order.length) return;
+      await new Promise((resolve) => setTimeout(resolve, CLOSE_TICK_MS));
+    }
+  }
+
   #idle(): Promise<void> {
     return this.#sessions.size === 0
       ? Promise.resolve()
       : new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
-  }
-
-  killAll(reason: 'shutdown' | 'killed'): void {
-    for (const s of [...this.#sessions]) s.kill(reason);
   }
 }
 

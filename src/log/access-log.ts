@@ -62,5 +62,6 @@ export function fanout(observers: readonly ListenerObserver[]): ListenerObserver
     onConnected: (p, t, ms) => observers.forEach((o) => o.onConnected(p, t, ms)),
     onPanic: (p, t, e) => observers.forEach((o) => o.onPanic?.(p, t, e)),
     onRejected: (l, r, i, d) => observers.forEach((o) => o.onRejected(l, r, i, d)),
+    onDeadlineClose: (l, idle) => observers.forEach((o) => o.onDeadlineClose?.(l, idle)),
   };
 }

@@ -34,6 +34,11 @@ export function createCatalog(registry: Registry) {
       'Proxied client connections closed, by close reason.',
       ['listener', 'pool', 'reason'],
     ),
+    listenerDeadlineClosed: counter(
+      'lb_listener_deadline_closed_connections_total',
+      'Connections still open at the drain deadline of a shutdown or upgrade, closed spread over a short window: idle (no byte for 1 s) first, then active.',
+      ['listener', 'state'],
+    ),
     // UDP listeners (protocol: udp); their bytes count in the listener, pool and target byte counters
     listenerUdpSessions: counter('lb_listener_udp_sessions_total', 'UDP sessions started (client address:port).', [
       'listener',

@@ -22,6 +22,7 @@ export function trafficObserver(c: Catalog, bytes: ByteCounters): ListenerObserv
       c.targetConnectErrors.inc({ pool, target, reason });
     },
     onPanic: (pool) => c.poolPanic.inc({ pool }),
+    onDeadlineClose: (listener, idle) => c.listenerDeadlineClosed.inc({ listener, state: idle ? 'idle' : 'active' }),
     onSessionEnd: (e) => {
       c.listenerClosed.inc({ listener: e.listener, pool: e.pool, reason: e.reason });
       bytes.listener.addClosed({ listener: e.listener }, e.bytesFromClient, e.bytesToClient);

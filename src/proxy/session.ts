@@ -276,7 +276,8 @@ export class Session implements RelaySink, NativeRelayed, Sweepable {
         this.#connectFailed('connect_timeout', `connect timeout after ${connectTimeoutMs}ms`);
       return;
     }
-    if (idleTimeoutMs <= 0 || this.#connectMs === undefined || this.#finished) return;
+    // Idleness is tracked without an idle timeout too: a drain deadline closes the idle first.
+    if (this.#connectMs === undefined || this.#finished) return;
     // Client-side bytes cover both directions: every relayed byte is read or written there.
     const native = this.#native;
     const bytes =
@@ -286,7 +287,12 @@ export class Session implements RelaySink, NativeRelayed, Sweepable {
     if (bytes !== this.#seenBytes) {
       this.#seenBytes = bytes;
       this.#idleSince = now;
-    } else if (now - this.#idleSince >= idleTimeoutMs) this.kill('idle_timeout');
+    } else if (idleTimeoutMs > 0 && now - this.#idleSince >= idleTimeoutMs) this.kill('idle_timeout');
+  }
+
+  /** When it last moved a byte, as of the last sweep (0: not yet connected or not yet swept). */
+  get idleSince(): number {
+    return this.#idleSince;
   }
 
   #maybeFinish(): void {
