@@ -15,9 +15,12 @@ export interface MirrorEntry {
   readonly lease: string;
 }
 
+/** What brought the copy up to date: a full read of the prefix, watched changes, a watch resumed after a disconnect. */
+export type SyncKind = 'read' | 'change' | 'resumed';
+
 export interface MirrorListener {
-  /** After the first load, after every applied batch, after a re-read, after a reconnect. */
-  synced(entries: ReadonlyMap<string, MirrorEntry>, revision: number, cause: string): void;
+  /** After the first load, after every applied batch, after a re-read, after a reconnect. `cause` is for people. */
+  synced(entries: ReadonlyMap<string, MirrorEntry>, revision: number, cause: string, kind: SyncKind): void;
   error(e: DiscoveryError): void;
 }
 
@@ -76,6 +79,7 @@ export class PrefixMirror {
         this.#entries,
         this.#revision,
         `etcd ${why} of ${this.prefix} (revision ${this.#revision})`,
+        'read',
       );
       this.#watch();
     } catch (e) {
@@ -112,6 +116,7 @@ export class PrefixMirror {
         this.#entries,
         this.#revision,
         `etcd watch of ${this.prefix} resumed at revision ${this.#revision}`,
+        'resumed',
       );
     });
     w.on('error', (err: Error) => {
@@ -136,7 +141,7 @@ export class PrefixMirror {
       this.#revision = rev;
       last = `etcd ${ev.type === 'Put' ? 'put' : 'delete'} ${key} (revision ${rev})`;
     }
-    if (last) this.#listener?.synced(this.#entries, this.#revision, last);
+    if (last) this.#listener?.synced(this.#entries, this.#revision, last, 'change');
   }
 
   async #dropWatcher(): Promise<void> {

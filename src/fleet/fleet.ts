@@ -106,9 +106,9 @@ export class Fleet {
     this.#health = healthOf(this.#store.snapshot().pools);
     this.#unsubscribe = this.#store.subscribe((events) => this.#onStoreEvents(events));
     this.#targets.start({
-      synced: (entries, _revision, cause) => {
+      synced: (entries, _revision, _cause, kind) => {
         // a resumed watch proves little (a member without quorum still accepts one): data does
-        if (cause.includes(' resumed ')) void this.#probe();
+        if (kind === 'resumed') void this.#probe();
         else this.#sharing();
         this.#applyAll(entries);
         this.#register();
