@@ -70,6 +70,7 @@ struct Conn {
 struct EndMsg {
   double handle, aRead, aWritten;
   int firstEnd, errSide, err;
+  int untouched;  // 1: it failed before a byte went either way on either side (JavaScript may redial)
 };
 
 struct Engine {
@@ -130,12 +131,19 @@ bool Update(Engine* e, Conn* c, uint32_t slot) {
   return true;
 }
 
+// Nothing was read or written on either side yet.
+bool Untouched(const Conn* c) {
+  return c->rd[0].load() == 0 && c->rd[1].load() == 0 && c->wr[0].load() == 0 && c->wr[1].load() == 0;
+}
+
 void Fail(Engine* e, Conn* c, int side, int err) {
   c->ended = true;
   c->errSide = side + 1;
   c->err = err;
-  // Pass a reset on as a reset: the close JavaScript does next sends RST instead of FIN.
-  if (IsReset(err)) {
+  // Pass a reset on as a reset: the close JavaScript does next sends RST instead of FIN. Not when
+  // the backend failed before a byte went either way: JavaScript may give the client another
+  // backend (a failed connect), and passes the reset on itself otherwise.
+  if (IsReset(err) && !(side == 1 && Untouched(c))) {
     linger lg{1, 0};
     setsockopt(c->fd[1 - side], SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
   }
@@ -252,9 +260,9 @@ void FailAll(Engine* e, int err, std::vector<EndMsg*>& ends) {
     Deregister(e, c);
     FreePending(c);
     ends.push_back(new EndMsg{HandleOf(c, slot), double(c->rd[0].load()), double(c->wr[0].load()), c->firstEnd, 3,
-                              err});
+                              err, 0});
   }
-  ends.push_back(new EndMsg{-1, 0, 0, 0, 3, err});
+  ends.push_back(new EndMsg{-1, 0, 0, 0, 3, err, 0});
 }
 
 void Run(Engine* e) {
@@ -292,7 +300,7 @@ void Run(Engine* e) {
         OnEvent(e, c, slot, side, evs[i].events);
         if (c->ended)
           ends.push_back(new EndMsg{HandleOf(c, slot), double(c->rd[0].load()), double(c->wr[0].load()),
-                                    c->firstEnd, c->errSide, c->err});
+                                    c->firstEnd, c->errSide, c->err, Untouched(c) ? 1 : 0});
       }
     }
     for (EndMsg* m : ends)
@@ -304,15 +312,16 @@ void Run(Engine* e) {
 void CallJs(napi_env env, napi_value cb, void*, void* data) {
   EndMsg* m = static_cast<EndMsg*>(data);
   if (env && cb) {
-    napi_value args[6], undef;
+    napi_value args[7], undef;
     napi_create_double(env, m->handle, &args[0]);
     napi_create_double(env, m->aRead, &args[1]);
     napi_create_double(env, m->aWritten, &args[2]);
     napi_create_int32(env, m->firstEnd, &args[3]);
     napi_create_int32(env, m->errSide, &args[4]);
     napi_create_int32(env, m->err, &args[5]);
+    napi_get_boolean(env, m->untouched != 0, &args[6]);
     napi_get_undefined(env, &undef);
-    napi_call_function(env, undef, cb, 6, args, nullptr);
+    napi_call_function(env, undef, cb, 7, args, nullptr);
   }
   delete m;
 }

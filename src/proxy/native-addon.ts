@@ -18,6 +18,8 @@ export type NativeEndFn = (
   firstEnd: number,
   errSide: number,
   errno: number,
+  /** It failed before a byte went either way on either side (absent from an older build: false). */
+  untouched?: boolean,
 ) => void;
 
 /** The functions of native/relay.cc (see there). */

@@ -22,6 +22,11 @@ export interface NativeEnd {
   /** The failure was a reset (passed on as a reset). */
   readonly reset: boolean;
   readonly errno: number;
+  /**
+   * It failed before a byte went either way on either side: no reset was passed on to the client,
+   * whose socket is intact (the owner may dial another backend, or reset it).
+   */
+  readonly untouched: boolean;
 }
 
 /** Whoever handed a connection over hears of its end here. */
@@ -127,7 +132,7 @@ export class NativeRelay {
     if (this.#owners.delete(handle) && this.#owners.size === 0) this.#addon.ref(this.#engine, false);
   }
 
-  readonly #onEnd: NativeEndFn = (handle, aRead, aWritten, firstEnd, errSide, errno) => {
+  readonly #onEnd: NativeEndFn = (handle, aRead, aWritten, firstEnd, errSide, errno, untouched) => {
     if (handle < 0) {
       // The thread is gone; its connections were (or are being) told one by one.
       this.#failure = errno;
@@ -145,6 +150,7 @@ export class NativeRelay {
       failed: SIDES[errSide],
       reset: errSide !== 3 && RESET_ERRNOS.has(errno),
       errno,
+      untouched: untouched === true,
     });
   };
 }

@@ -60,6 +60,20 @@ export function relay(a: Socket, b: Socket, sink: RelaySink, aEnded: boolean): v
   if (aEnded && !b.writableEnded) b.end();
 }
 
+/**
+ * Stops relaying from `a` (its peer failed before a byte went either way and is replaced): `a`
+ * is paused, keeps what it read since, and can be relayed again.
+ */
+export function unrelay(a: Socket): void {
+  const s = a as RelaySocket;
+  s.off('data', onData);
+  s.off('end', onEnd);
+  s.off('drain', onDrain);
+  s.pause();
+  s[kPeer] = undefined;
+  s[kSink] = undefined;
+}
+
 const RESET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
 /** A socket failed: end its peer the same way (a reset is passed on as a reset). True for a reset. */

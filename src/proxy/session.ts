@@ -5,8 +5,9 @@ import type { TargetId } from '../core/types.js';
 import type { ConnInfo } from '../listener/conn-info.js';
 import type { QueueTicket, Waiter } from '../pool/slot-queue.js';
 import type { Target } from '../pool/target.js';
-import type { NativeEnd, NativeRelay, NativeRelayed } from './native-relay.js';
-import { closeAfterFlush, passFailure, relay, type RelaySink } from './relay.js';
+import { errnoName, type NativeEnd, type NativeRelay, type NativeRelayed } from './native-relay.js';
+import { resumeReading } from './node-internals.js';
+import { closeAfterFlush, passFailure, relay, unrelay, type RelaySink } from './relay.js';
 import type { PoolContext, SessionObserver } from './session-types.js';
 import type { Sweepable } from './sweeper.js';
 
@@ -38,6 +39,8 @@ export class Session implements RelaySink, NativeRelayed, Sweepable {
   #tried: Set<TargetId> | undefined;
   /** What the relay writes upstream before the client's bytes (a PROXY header), if the dialer did not. */
   #prelude: Buffer | undefined;
+  /** The native relay was given bytes to send first (it does not count them). */
+  #handedHead = false;
   #attempts = 0;
   /** A DOWN target was tried as the last resort. */
   #panic = false;
@@ -134,7 +137,9 @@ export class Session implements RelaySink, NativeRelayed, Sweepable {
       return this.#dial(down);
     }
     this.#reason = queued ?? (this.#panic ? 'panic' : failReason);
-    this.client.destroy();
+    // A reset is passed on as a reset (a TLS socket cannot send one).
+    if (this.#reason === 'backend_reset' && !(this.client instanceof TLSSocket)) this.client.resetAndDestroy();
+    else this.client.destroy();
   }
 
   #waiter(): Waiter {
@@ -169,8 +174,11 @@ export class Session implements RelaySink, NativeRelayed, Sweepable {
     up.on('close', Session.#onUpstreamClose);
   }
 
-  /** The current attempt's socket failed to connect: release its target and try another. */
-  #connectFailed(reason: 'connect_failed' | 'connect_timeout', detail: string): void {
+  /**
+   * The current attempt's socket failed to connect: release its target and try another.
+   * `failReason`: the close reason when no other target is left.
+   */
+  #connectFailed(reason: 'connect_failed' | 'connect_timeout', detail: string, failReason: CloseReason = reason): void {
     const up = this.#upstream!;
     const target = this.#target!;
     const { pool } = this.ctx;
@@ -187,13 +195,40 @@ export class Session implements RelaySink, NativeRelayed, Sweepable {
     pool.release(target, 0, 0);
     this.ctx.health.reportConnectFailure(target.id, detail);
     this.owner.observer.onConnectError(pool.name, target.id, reason, detail);
-    this.#attempt(reason);
+    this.#attempt(failReason);
+  }
+
+  /**
+   * The backend failed before a byte went either way, as a backend that dies resets the
+   * connections still in its accept queue: nothing reached it, so this is a failed connect, and
+   * the client gets another target (`retries`, never this one). HAProxy retries only connects
+   * that fail, and loses these clients. Not when bytes moved: a request may have been executed.
+   */
+  #redial(detail: string): void {
+    this.#connecting = true; // for #connectFailed: this attempt never carried a byte
+    this.#connectFailed('connect_failed', `${detail} before any byte`, 'backend_reset');
+  }
+
+  /** Nothing went to the backend or came from it, and the client is still there to redial for. */
+  #untouched(up: Socket): boolean {
+    return (
+      !this.#clientClosed &&
+      !this.#handedHead &&
+      up.bytesRead === 0 &&
+      up.bytesWritten === 0 &&
+      this.client.bytesWritten === 0 &&
+      !this.client.destroyed
+    );
   }
 
   static #onUpstreamError(this: SessionSocket, e: NodeJS.ErrnoException): void {
     const s = this[kSession];
     if (!s) return;
     if (s.#connecting) return s.#connectFailed('connect_failed', `connect ${e.code ?? e.message}`);
+    if (!s.#native && s.#untouched(this)) {
+      unrelay(s.client);
+      return s.#redial(e.code ?? e.message);
+    }
     s.#reason ??= passFailure(e, s.client) ? 'backend_reset' : 'backend_error';
   }
 
@@ -228,6 +263,7 @@ export class Session implements RelaySink, NativeRelayed, Sweepable {
     const native = this.owner.nativeRelay;
     const handle = native?.take(this.client, up, first, this);
     if (handle !== undefined) {
+      this.#handedHead = first !== undefined;
       this.#native = native;
       this.#nativeHandle = handle;
       return;
@@ -239,6 +275,13 @@ export class Session implements RelaySink, NativeRelayed, Sweepable {
   /** The native relay is done with both sockets: record how, then close them (RST already armed). */
   onNativeEnd(end: NativeEnd): void {
     this.#native = undefined;
+    const up = this.#upstream;
+    if (end.failed === 'backend' && end.untouched && up && this.#untouched(up)) {
+      // The client's bytes wait, unread, for the next target's relay (native or not).
+      this.client.pause();
+      resumeReading(this.client, null);
+      return this.#redial(errnoName(end.errno));
+    }
     this.#nativeIn = end.fromClient;
     this.#nativeOut = end.toClient;
     if (end.firstEnd) this.#firstEnd ??= end.firstEnd;
@@ -246,7 +289,9 @@ export class Session implements RelaySink, NativeRelayed, Sweepable {
     else if (end.failed === 'backend') this.#reason ??= end.reset ? 'backend_reset' : 'backend_error';
     else if (end.failed === 'relay') this.#reason ??= 'relay_failed';
     this.#upstream?.destroy();
-    this.client.destroy();
+    // Untouched, the relay left the reset to pass on to us (see NativeEnd.untouched).
+    if (end.untouched && end.reset && end.failed === 'backend') this.client.resetAndDestroy();
+    else this.client.destroy();
   }
 
   #releaseNative(): void {

@@ -1,24 +1,15 @@
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import type { ConfigInput } from '../../src/config/schema.js';
-import { loadRelayAddon } from '../../src/proxy/native-addon.js';
+import { needNative } from '../helpers/native-relay.js';
 import { startApp, type AppHarness } from '../helpers/app-harness.js';
 import { echoServer, eventually, tcpServer, type TestServer } from '../helpers/net.js';
 
 // Every relay behaviour, once with the native addon and once with the JavaScript relay: the
 // access log must not tell them apart.
-
-const built = loadRelayAddon().addon !== undefined;
-
-function needNative(t: TestContext, mode: 'native' | 'js'): boolean {
-  if (mode === 'js' || built) return true;
-  if (process.env.CI === 'true') assert.fail('the native relay is not built (needs g++: apt-get install g++)');
-  t.skip('SKIPPED: native relay not built (apt-get install g++, then npm run build)');
-  return false;
-}
 
 const cfg = (mode: string, port: number, pool: Record<string, unknown> = {}): ConfigInput =>
   ({
