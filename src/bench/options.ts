@@ -53,7 +53,8 @@ table of absolute figures and ratios to HAProxy and to a direct connection.
   --json FILE             also write the results as JSON
   -h, --help`;
 
-const int = (name: string, v: string | undefined, dflt: number, min: number): number => {
+/** A number option (`v` as given) of at least `min`; `dflt` when absent. */
+export const int = (name: string, v: string | undefined, dflt: number, min: number): number => {
   if (v === undefined) return dflt;
   if (!/^\d+(\.\d+)?$/.test(v) || Number(v) < min) throw new Error(`${name}: "${v}" must be a number >= ${min}`);
   return Number(v);

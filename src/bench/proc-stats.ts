@@ -61,11 +61,15 @@ export interface Usage {
 }
 
 /** CPU time (utime + stime), resident memory and open descriptors of a process tree. */
-export function treeUsage(root: number, units: ProcUnits, withFds = false): Usage {
+export const treeUsage = (root: number, units: ProcUnits, withFds = false): Usage =>
+  usageOf(processTree(root), units, withFds);
+
+/** The same for a set of processes (those gone meanwhile count for nothing). */
+export function usageOf(pids: Iterable<number>, units: ProcUnits, withFds = false): Usage {
   let ticks = 0;
   let pages = 0;
   let fds = 0;
-  for (const pid of processTree(root)) {
+  for (const pid of pids) {
     const stat = readOr(`/proc/${pid}/stat`);
     const statm = readOr(`/proc/${pid}/statm`);
     if (!stat || !statm) continue;
@@ -81,6 +85,11 @@ export function treeUsage(root: number, units: ProcUnits, withFds = false): Usag
     }
   }
   return { cpuSec: ticks / units.clkTck, rssBytes: pages * units.pageSize, fds };
+}
+
+/** The processes of the tree under `root` whose command name (/proc/PID/comm) matches `name`. */
+export function namedInTree(root: number, name: RegExp): number[] {
+  return processTree(root).filter((pid) => name.test((readOr(`/proc/${pid}/comm`) ?? '').trim()));
 }
 
 /** The soft and hard limits on open files of this process. */
