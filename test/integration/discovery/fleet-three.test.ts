@@ -54,7 +54,7 @@ test('three load balancer processes, one three-member etcd: config hashes compar
         etcd: { endpoints: etcd.endpoints, timeout: '1s' },
         fleet: { name, ttl: '2s', prefix: '/lbtest3/' },
         listeners: { web: { bind: '127.0.0.1:0', pool: 'web' } },
-        pools: { web: { targets: [s1, s2], healthCheck: { interval: '200ms', timeout: '150ms', ...check } } },
+        pools: { web: { targets: [s1, s2], healthCheck: { interval: '1s', timeout: '1s', ...check } } },
         admin: { bind: '127.0.0.1:0' },
       });
     // lb-3 checks a port where nothing listens: its config differs, and so does its view of health
@@ -66,7 +66,7 @@ test('three load balancer processes, one three-member etcd: config hashes compar
 
     // every node lists the three; the config that differs is flagged, from either side
     for (const lb of lbs)
-      await eventually(async () => (await nodeNames(lb)) === 'lb-1,lb-2,lb-3', 15_000, 'three nodes listed');
+      await eventually(async () => (await nodeNames(lb)) === 'lb-1,lb-2,lb-3', 30_000, 'three nodes listed');
     const fromA = await get<NodesView>(a, '/api/nodes');
     assert.deepEqual(
       fromA.nodes.map((n) => [n.name, n.adminUrl, n.configDiffers]),
@@ -88,15 +88,14 @@ test('three load balancer processes, one three-member etcd: config hashes compar
     await eventually(
       async () => {
         const v = await targetOf(a, s1);
-        return (
-          v?.health === 'healthy' && v.fleetHealth?.['lb-2'] === 'healthy' && v.fleetHealth['lb-3'] === 'unhealthy'
-        );
+        assert.deepEqual([v?.health, v?.fleetHealth], ['healthy', { 'lb-2': 'healthy', 'lb-3': 'unhealthy' }]);
+        return true;
       },
-      15_000,
+      30_000,
       "lb-1's status shows lb-2's and lb-3's view of s1",
     );
     assert.deepEqual((await targetOf(a, s1))?.fleetHealth, { 'lb-2': 'healthy', 'lb-3': 'unhealthy' });
-    await eventually(async () => (await targetOf(c, s1))?.fleetHealth?.['lb-2'] === 'healthy', 10_000, 'on lb-3');
+    await eventually(async () => (await targetOf(c, s1))?.fleetHealth?.['lb-2'] === 'healthy', 30_000, 'on lb-3');
     const onC = await targetOf(c, s1);
     assert.equal(onC?.health, 'unhealthy', "lb-3's own checks decide its health");
     assert.deepEqual(onC?.fleetHealth, { 'lb-1': 'healthy', 'lb-2': 'healthy' });
@@ -109,7 +108,7 @@ test('three load balancer processes, one three-member etcd: config hashes compar
     assert.equal(drain.status, 200, drain.text);
     await eventually(
       async () => (await targetOf(a, s1))?.admin === 'drain' && (await targetOf(c, s1))?.admin === 'drain',
-      10_000,
+      30_000,
       'the drain made on lb-2 on lb-1 and lb-3',
     );
     for (const lb of lbs) assert.deepEqual(await served(lb), ['s2'], 'a drained target gets no new connections');
@@ -124,21 +123,34 @@ test('three load balancer processes, one three-member etcd: config hashes compar
     assert.equal(add.status, 201, add.text);
     await eventually(
       async () => (await targetOf(a, s3)) !== undefined && (await targetOf(b, s3)) !== undefined,
-      15_000,
+      30_000,
       'the target added on lb-3 on lb-1 and lb-2 with the leader gone',
     );
-    await eventually(async () => (await served(a)).join() === 's2,s3', 10_000, 'lb-1 sends traffic to it');
+    await eventually(async () => (await served(a)).join() === 's2,s3', 30_000, 'lb-1 sends traffic to it');
 
     // lb-3 dies (no goodbye): the others drop it when its lease (2 s) runs out, and its health view with it
     c.proc.kill('SIGKILL');
     await c.exited;
     const died = Date.now();
     for (const lb of [a, b])
-      await eventually(async () => (await nodeNames(lb)) === 'lb-1,lb-2', 15_000, 'lb-3 gone with its lease');
+      await eventually(async () => (await nodeNames(lb)) === 'lb-1,lb-2', 30_000, 'lb-3 gone with its lease');
     assert.ok(Date.now() - died >= 500, 'not before its lease ran out');
     const after = await get<NodesView>(b, '/api/nodes');
     assert.equal(after.sameConfig, true, 'lb-1 and lb-2 run the same config');
     assert.deepEqual((await targetOf(b, s1))?.fleetHealth, { 'lb-1': 'healthy' });
+
+    // lb-3 started again: it joins with the fleet's current state (s1 drained on lb-2, s3 added on
+    // lb-3 before it died; its own file names neither change) and the others list it again
+    const again = await startCli(['-c', files[2]!, '--log-format', 'json']);
+    lbs.push(again);
+    await eventually(
+      async () => (await targetOf(again, s1))?.admin === 'drain' && (await targetOf(again, s3)) !== undefined,
+      30_000,
+      "the fleet's state on the node that joined",
+    );
+    assert.ok(!(await served(again)).includes('s1'), 'the drained target gets no new connections there');
+    for (const lb of [a, b])
+      await eventually(async () => (await nodeNames(lb)) === 'lb-1,lb-2,lb-3', 30_000, 'lb-3 listed again');
   } finally {
     await Promise.all(lbs.map((lb) => lb.stop()));
     await Promise.all(backends.map((s) => s.close()));
