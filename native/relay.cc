@@ -642,6 +642,20 @@ napi_value Fault(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// dupFd(fd) -> a duplicate of `fd` (close-on-exec), or -errno. Node has no dup(2): a listener keeps
+// a duplicate of its listening socket so that closing Node's handle (to stop accepting while the
+// descriptors run out) leaves the socket listening, its backlog queuing (src/listener/accept-gate.ts).
+napi_value DupFd(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  int32_t fd = -1;
+  napi_get_value_int32(env, argv[0], &fd);
+  int out = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : -1;
+  int result = out >= 0 ? out : -(fd >= 0 ? errno : EBADF);
+  napi_value v;
+  napi_create_int32(env, result, &v);
+  return v;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"create", nullptr, Create, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
@@ -654,6 +668,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"exitWatchdog", nullptr, ExitWatchdog, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"fault", nullptr, Fault, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"execve", nullptr, Execve, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"dupFd", nullptr, DupFd, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -17,6 +17,10 @@ import { RelayChoice, type RelayStatus } from './proxy/relay-choice.js';
 import { udpPlaneFor, type UdpPlane } from './udp/udp-app.js';
 import type { SocketSource } from './supervisor/socket-spec.js';
 import { socketSpecOf } from './listener/listener.js';
+import { addonDescriptorOps, type DescriptorOps } from './listener/accept-gate.js';
+import { DescriptorGuard } from './listener/descriptor-guard.js';
+import { fdBudget, maxConnectionsWarning, type FdBudget } from './listener/fd-budget.js';
+import { openFileLimits } from './core/open-files.js';
 
 export interface AppDeps {
   readonly log: Logger;
@@ -37,6 +41,20 @@ export interface AppDeps {
   readonly store?: TargetStore;
   /** Listening sockets held by the supervisor across upgrades (src/supervisor/). */
   readonly sockets?: SocketSource | undefined;
+  /** The descriptor budget (tests); by default from this process's open-file limit. */
+  readonly fdBudget?: FdBudget;
+  /** dup/close for stopping accept (tests inject none: the fallback); by default the native addon's. */
+  readonly descriptorOps?: DescriptorOps | undefined;
+}
+
+/** GET /api/status `descriptors`: the limit, what it allows, and what is open now. */
+export interface DescriptorStatus extends FdBudget {
+  /** Client connections open in the listeners of this process. */
+  readonly open: number;
+  /** Listeners not accepting now (clients wait in the backlog); with --workers, see lb_listener_paused. */
+  readonly pausedListeners?: readonly string[];
+  /** With --workers: each worker has this limit and budget of its own; `open` is their sum. */
+  readonly perWorker?: true;
 }
 
 export interface ApplySummary {
@@ -71,11 +89,16 @@ export class App {
   #lastChange: ConfigChange | undefined;
   /** Every target change: the store's, which the pools follow. */
   readonly store: TargetStore;
+  /** The descriptors of this process, shared by its TCP listeners. */
+  readonly #guard: DescriptorGuard;
+  readonly #descriptorOps: DescriptorOps | undefined;
 
   constructor(readonly deps: AppDeps) {
     this.#relay = deps.relay ?? new RelayChoice(loadRelayAddon, deps.log);
     this.store = deps.store ?? new TargetStore({ clock: deps.clock });
     this.udp = udpPlaneFor(this, (name) => this.#pools.get(name));
+    this.#guard = new DescriptorGuard(deps.fdBudget ?? fdBudget(openFileLimits()), deps.clock);
+    this.#descriptorOps = 'descriptorOps' in deps ? deps.descriptorOps : addonDescriptorOps(loadRelayAddon);
     this.store.subscribe((events) => {
       for (const name of new Set(events.map((e) => e.pool))) this.#follow(name);
     });
@@ -99,6 +122,11 @@ export class App {
 
   get config(): Config | undefined {
     return this.#config;
+  }
+
+  descriptors(): DescriptorStatus {
+    const paused = [...this.#listeners.values()].filter((l) => l.paused).map((l) => l.name);
+    return { ...this.#guard.budget, open: this.#guard.open, pausedListeners: paused };
   }
 
   pools(): ReadonlyMap<string, PoolRuntime> {
@@ -178,6 +206,11 @@ export class App {
     const dialers = new Map(Object.entries(next.pools).map(([n, p]) => [n, poolDialer(n, p, next.keepAlive)] as const));
     for (const w of upstreamTlsWarnings(next.pools)) this.deps.log.warn(w);
     this.#relay.setMode(next.relay);
+    for (const name of [...diff.listeners.added, ...names(diff.listeners.changed)]) {
+      const max = next.listeners[name]?.protocol === 'udp' ? undefined : next.listeners[name]?.maxConnections;
+      const warning = max === undefined ? undefined : maxConnectionsWarning(name, max, this.#guard.budget);
+      if (warning && this.deps.serveTraffic !== false) this.deps.log.warn(warning);
+    }
     // 1. listeners with a new address: open first, so a bind failure aborts the reload cleanly
     const rebound = diff.listeners.changed.filter((l) =>
       l.changes.some((c) => c.key === 'bind' || c.key === 'protocol'),
@@ -193,6 +226,7 @@ export class App {
         this.deps.observer,
         this.deps.log,
         this.#relay.current,
+        { guard: this.#guard, descriptors: this.#descriptorOps },
       );
       try {
         await l.start();
@@ -273,6 +307,7 @@ export class App {
     await this.udp.stop();
     await Promise.all([...this.#pools.values()].map((p) => p.stop()));
     this.#relay.stop();
+    this.#guard.stop();
   }
 
   /** Immediate stop: every connection is cut. */

@@ -1,4 +1,4 @@
-import type { ApplySummary } from './app.js';
+import type { ApplySummary, DescriptorStatus } from './app.js';
 import type { Config } from './config/schema.js';
 import type { Listener } from './listener/listener.js';
 import type { PoolRuntime } from './pool/pool-runtime.js';
@@ -28,6 +28,8 @@ export interface RuntimeView {
   relayStatus?(): RelayStatus;
   /** The UDP listeners of this process (none in a cluster primary: its workers serve them). */
   readonly udp?: UdpView;
+  /** The open-file limit, the client connections it allows, and how many are open. */
+  descriptors?(): DescriptorStatus;
 }
 
 /**

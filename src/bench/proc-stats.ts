@@ -92,10 +92,5 @@ export function namedInTree(root: number, name: RegExp): number[] {
   return processTree(root).filter((pid) => name.test((readOr(`/proc/${pid}/comm`) ?? '').trim()));
 }
 
-/** The soft and hard limits on open files of this process. */
-export function openFileLimits(): { soft: number; hard: number } {
-  const line = (readOr('/proc/self/limits') ?? '').split('\n').find((l) => l.startsWith('Max open files'));
-  const m = line ? /Max open files\s+(\S+)\s+(\S+)/.exec(line) : null;
-  const num = (s: string | undefined): number => (s === undefined || s === 'unlimited' ? 1 << 20 : Number(s));
-  return { soft: num(m?.[1]), hard: num(m?.[2]) };
-}
+// The open-file limits moved to the load balancer itself (its descriptor budget).
+export { openFileLimits } from '../core/open-files.js';

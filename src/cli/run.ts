@@ -28,6 +28,7 @@ import { packageVersion } from '../core/version.js';
 import { SupervisorLink } from '../supervisor/supervisor-link.js';
 import { dropPrivileges } from '../supervisor/privileges.js';
 import { StateKeeper } from '../state/state-keeper.js';
+import { describeBudget } from '../listener/fd-budget.js';
 
 // CLI flags that produced a config path, so that a cross-check names the flag the user typed.
 const CLI_NAMES: Record<string, string> = {
@@ -196,6 +197,15 @@ export async function runBalancer(
   else banner.push(`Forwarding to ${targets.join(', ')}\n`);
   const relay = app.relayStatus?.();
   if (relay) banner.push(`Relay: ${relay.mode} (${relay.reason})\n`);
+  const fds = app.descriptors?.();
+  if (fds) {
+    const line = `${describeBudget(fds)}${fds.perWorker ? ' per worker' : ''}`;
+    log.info(
+      { descriptors: { soft: fds.soft, hard: fds.hard, reserve: fds.reserve, connections: fds.connections } },
+      line,
+    );
+    banner.push(`${line}\n`);
+  }
   process.stdout.write(banner.join(''));
   notifier.notify('READY');
   link?.ready(version);

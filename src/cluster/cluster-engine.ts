@@ -1,5 +1,5 @@
 import { AggregatorRegistry } from 'prom-client';
-import { App, type AppDeps, type ApplySummary } from '../app.js';
+import { App, type AppDeps, type ApplySummary, type DescriptorStatus } from '../app.js';
 import type { Config } from '../config/schema.js';
 import { LbError, type LbErrorCode } from '../core/errors.js';
 import { newestFirst, type OpenConnection } from '../listener/open-connections.js';
@@ -70,6 +70,13 @@ export class ClusterEngine implements Engine {
   /** The workers' listeners with their counters summed, as of the last refresh(). */
   listeners(): ReadonlyMap<string, ListenerView> {
     return this.#listeners;
+  }
+
+  /** Workers inherit the primary's open-file limit, and each has the budget it allows. */
+  descriptors(): DescriptorStatus {
+    const { soft, hard, reserve, connections } = this.control.descriptors();
+    const open = [...this.#listeners.values()].reduce((n, l) => n + l.activeConnections, 0);
+    return { soft, hard, reserve, connections, open, perWorker: true };
   }
 
   workers(): WorkerView[] {

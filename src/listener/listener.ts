@@ -17,6 +17,8 @@ import {
 } from './socket-options.js';
 import type { SocketSource, SocketSpec } from '../supervisor/socket-spec.js';
 import { CLOSE_TICK_MS, closeOrder, closeWindowMs, dueBy, isIdle } from './deadline-close.js';
+import { LISTEN_BACKLOG } from './accept-gate.js';
+import { AcceptControl, type ListenerLimits, type PauseObserver } from './accept-control.js';
 
 export interface ListenerSettings {
   readonly name: string;
@@ -39,7 +41,7 @@ export const socketSpecOf = (s: ListenerSettings): SocketSpec => ({
 
 export type AdmitStage = 'accept' | 'inspected';
 
-export interface ListenerObserver extends SessionObserver {
+export interface ListenerObserver extends SessionObserver, PauseObserver {
   /** A client connection was accepted (before admission and inspection). */
   onAccepted?(listener: string, info: ConnInfo): void;
   /** A connection closed before it reached a pool: denied, limited, bad header, no route… */
@@ -78,7 +80,11 @@ export type WrapResult =
 /** Resolution of connect and idle timeouts. */
 const SWEEP_MS = 100;
 
-/** Accepts client connections on one address and runs a Session for each, routed to a pool. */
+/**
+ * Accepts client connections on one address and runs a Session for each, routed to a pool. At its
+ * maxConnections, or when the process runs out of descriptors, it stops accepting (clients wait in
+ * the backlog) and starts again once connections have closed (src/listener/accept-control.ts).
+ */
 export class Listener implements SessionOwner {
   readonly name: string;
   #settings: ListenerSettings;
@@ -96,6 +102,10 @@ export class Listener implements SessionOwner {
   totalConnections = 0;
   /** Connections refused before reaching a pool (access rules, limits, bad headers, no route). */
   rejectedConnections = 0;
+  /** When it accepts: its maxConnections and the descriptors of the process. */
+  readonly #control: AcceptControl;
+  /** Kept once listening: a server that stopped accepting for now has no address. */
+  #boundPort: number | undefined;
 
   constructor(
     settings: ListenerSettings,
@@ -104,10 +114,12 @@ export class Listener implements SessionOwner {
     private readonly log: Logger,
     /** The relay strategy for new sessions: the App's native relay, or undefined for JavaScript. */
     private readonly relayFor: () => NativeRelay | undefined = () => undefined,
+    limits?: ListenerLimits,
   ) {
     this.name = settings.name;
     this.#settings = settings;
     this.#pipeline = pipeline;
+    this.#control = new AcceptControl(this.name, () => this.#settings.maxConnections, observer, log, limits);
   }
 
   get listenerName(): string {
@@ -126,10 +138,14 @@ export class Listener implements SessionOwner {
     return this.#sessions.size;
   }
 
+  /** Not accepting for now: clients wait in the backlog. */
+  get paused(): boolean {
+    return this.#control.paused;
+  }
+
   /** The actual bound port (differs from the configured one when that is 0). */
   get port(): number {
-    const a = this.#server?.address();
-    return a && typeof a === 'object' ? a.port : this.#settings.port;
+    return this.#boundPort ?? this.#settings.port;
   }
 
   sessions(): ReadonlySet<Session> {
@@ -145,7 +161,7 @@ export class Listener implements SessionOwner {
   update(settings: ListenerSettings): void {
     const was = this.#settings.keepAliveMs;
     this.#settings = settings;
-    if (this.#server) this.#server.maxConnections = settings.maxConnections ?? Infinity;
+    this.#control.updated(this.#server);
     // Accepted sockets inherit the listening socket's keep-alive: set it again for new connections.
     if (this.#server && !this.#perSocketOptions && settings.keepAliveMs !== was)
       this.#perSocketOptions = !setInheritedKeepAlive(this.#server, settings.keepAliveMs);
@@ -155,7 +171,6 @@ export class Listener implements SessionOwner {
     const s = this.#settings;
     const inherited = await s.sockets?.acquire(socketSpecOf(s));
     const server = createServer({ allowHalfOpen: true, ...acceptedSocketOptions(s.keepAliveMs) });
-    server.maxConnections = s.maxConnections ?? Infinity;
     server.on('connection', (sock: Socket) => this.#onConnection(sock));
     server.on('drop', (d) => {
       this.rejectedConnections++;
@@ -163,7 +178,7 @@ export class Listener implements SessionOwner {
         this.name,
         'max_connections',
         d && connInfoOf(this.name, d),
-        `listener at maxConnections (${this.#settings.maxConnections})`,
+        `listener at maxConnections (${this.#control.maxConnections})`,
       );
     });
     await new Promise<void>((resolve, reject) => {
@@ -175,23 +190,28 @@ export class Listener implements SessionOwner {
       };
       server.once('error', onError);
       // reusePort is not in Node 20's types (nor honoured by its runtime): src/cluster/accept-mode.ts.
-      const where: ListenOptions & { reusePort?: boolean } = { host: s.host, port: s.port, backlog: 4096 };
+      const where: ListenOptions & { reusePort?: boolean } = { host: s.host, port: s.port, backlog: LISTEN_BACKLOG };
       if (s.reusePort === true) where.reusePort = true;
       const listening = (): void => {
         server.off('error', onError);
         resolve();
       };
-      if (inherited) server.listen(inherited.handle, 4096, listening);
+      if (inherited) server.listen(inherited.handle, LISTEN_BACKLOG, listening);
       else server.listen(where, listening);
     });
-    // After listening, errors are accept failures (EMFILE, ENFILE…): survive them, log them.
-    server.on('error', (e: NodeJS.ErrnoException) =>
-      this.log.error({ listener: this.name, err: e.code ?? e.message }, 'accept error'),
-    );
+    // After listening, errors are accept failures (EMFILE, ENFILE…): survive them, log them. libuv
+    // has closed one connection by then; the listener stops accepting until descriptors are free.
+    server.on('error', (e: NodeJS.ErrnoException) => {
+      this.log.error({ listener: this.name, err: e.code ?? e.message }, 'accept error');
+      this.#control.acceptFailed(e.code);
+    });
     this.#perSocketOptions = !setInheritedOptions(server, s.keepAliveMs);
     this.#local = fixedLocalAddress(server);
+    const a = server.address();
+    if (a && typeof a === 'object') this.#boundPort = a.port;
     this.#server = server;
     this.#accepting = true;
+    this.#control.attach(server);
   }
 
   #onConnection(sock: Socket): void {
@@ -200,6 +220,7 @@ export class Listener implements SessionOwner {
       return;
     }
     this.totalConnections++;
+    this.#control.track(sock);
     const p = this.#pipeline;
     if (this.#perSocketOptions) {
       sock.setNoDelay(true);
@@ -267,7 +288,9 @@ export class Listener implements SessionOwner {
     this.#accepting = false;
     const server = this.#server;
     if (!server) return;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    this.#control.stop(); // the listening socket closes now; the server's close waits for connections
+    await closed;
   }
 
   /** Stops accepting, waits up to `deadlineMs` (Infinity: no deadline) for sessions to finish, then ends the rest. */

@@ -63,5 +63,7 @@ export function fanout(observers: readonly ListenerObserver[]): ListenerObserver
     onPanic: (p, t, e) => observers.forEach((o) => o.onPanic?.(p, t, e)),
     onRejected: (l, r, i, d) => observers.forEach((o) => o.onRejected(l, r, i, d)),
     onDeadlineClose: (l, idle) => observers.forEach((o) => o.onDeadlineClose?.(l, idle)),
+    onPaused: (l, r) => observers.forEach((o) => o.onPaused?.(l, r)),
+    onResumed: (l, ms) => observers.forEach((o) => o.onResumed?.(l, ms)),
   };
 }

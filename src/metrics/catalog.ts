@@ -20,6 +20,22 @@ export function createCatalog(registry: Registry) {
     // listeners
     listenerConnections: counter('lb_listener_connections_total', 'Client connections accepted.', ['listener']),
     listenerActive: gauge('lb_listener_active_connections', 'Client connections open now.', ['listener']),
+    // stopping accept at maxConnections or the descriptor limit (clients wait in the backlog)
+    listenerPaused: gauge(
+      'lb_listener_paused',
+      'Whether the listener has stopped accepting for now (1) or accepts (0).',
+      ['listener'],
+    ),
+    listenerPauses: counter(
+      'lb_listener_paused_total',
+      'Times the listener stopped accepting, by reason (max_connections, descriptors, emfile).',
+      ['listener', 'reason'],
+    ),
+    listenerPausedSeconds: counter(
+      'lb_listener_paused_seconds_total',
+      'Time the listener spent not accepting (counted when it accepts again).',
+      ['listener'],
+    ),
     // relay: 1 for the mode new connections are relayed in (summed over cluster workers: workers per mode)
     relayMode: gauge('lb_relay_mode', 'Who relays the bytes of new connections: native (the addon) or js.', ['mode']),
     listenerReceived: counter('lb_listener_received_bytes_total', 'Bytes received from clients.', ['listener']),

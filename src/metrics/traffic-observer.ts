@@ -11,6 +11,14 @@ export function trafficObserver(c: Catalog, bytes: ByteCounters): ListenerObserv
   return {
     onAccepted: (listener) => c.listenerConnections.inc({ listener }),
     onRejected: (listener, reason) => c.listenerRejected.inc({ listener, reason }),
+    onPaused: (listener, reason) => {
+      c.listenerPauses.inc({ listener, reason });
+      c.listenerPaused.set({ listener }, 1);
+    },
+    onResumed: (listener, pausedMs) => {
+      c.listenerPaused.set({ listener }, 0);
+      c.listenerPausedSeconds.inc({ listener }, pausedMs / 1000);
+    },
     onConnected: (pool, target, connectMs) => {
       c.poolConnections.inc({ pool });
       c.targetConnections.inc({ pool, target });

@@ -41,6 +41,8 @@ export interface RelayAddon {
   fault(engine: EngineHandle, errno: number): void;
   /** execve(2): replaces the process, same PID (src/cli/node-flags.ts); returns only by throwing. */
   execve?(file: string, argv: string[], env: string[]): void;
+  /** dup(2) with close-on-exec: the new descriptor, or -errno (src/listener/accept-gate.ts). */
+  dupFd?(fd: number): number;
 }
 
 /** Where scripts/build-native.mjs puts the addon (from src/proxy or dist/proxy alike). */

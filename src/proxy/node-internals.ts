@@ -64,3 +64,47 @@ export function setListenerKeepAlive(server: Server, enable: boolean, idleSecond
   const h = handleOf(server);
   return h?.setKeepAlive !== undefined && h.setKeepAlive(enable, idleSeconds) === 0;
 }
+
+/** The listening descriptor under a server (`server._handle.fd`), or -1: not listening, or a cluster round-robin worker (its handle is a stand-in; the primary accepts). */
+export function serverFd(server: Server): number {
+  const fd = handleOf(server)?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : -1;
+}
+
+interface TcpWrapBinding {
+  TCP: new (type: number) => { open(fd: number): number; close(): void };
+  constants: { SERVER: number };
+}
+
+/**
+ * A libuv TCP server handle on a descriptor that is already a listening socket, for
+ * `server.listen(handle)`. `listen({ fd })` would do in a plain process, but a node:cluster worker
+ * sends it to the primary, where that number means nothing; a handle is listened on in place.
+ * Throws with the errno when the descriptor is not a socket.
+ */
+export function listenHandleOn(fd: number): object {
+  const binding = (process as unknown as { binding(n: string): unknown }).binding('tcp_wrap') as TcpWrapBinding;
+  const h = new binding.TCP(binding.constants.SERVER);
+  const err = h.open(fd);
+  if (err !== 0) {
+    h.close();
+    throw Object.assign(new Error(`cannot listen on descriptor ${fd} (${err})`), { errno: err });
+  }
+  return h;
+}
+
+/**
+ * In a node:cluster worker (SCHED_NONE), Node replaces the shared handle's close() by one that
+ * also tells the primary this worker left the socket; the primary closes its own copy once no
+ * worker uses it (and the next worker to listen would bind anew). Puts the plain close() back, so
+ * that closing the handle to stop accepting for a while leaves the primary's copy alone; returns
+ * the replaced close, to call once the listener stops for good. Undefined outside a cluster.
+ */
+export function detachClusterClose(server: Server): (() => void) | undefined {
+  const h = (server as unknown as { _handle?: Record<string, unknown> | null })._handle;
+  if (!h || !Object.prototype.hasOwnProperty.call(h, 'close') || typeof h.close !== 'function') return undefined;
+  const toldPrimary = h.close as () => void;
+  Reflect.deleteProperty(h, 'close');
+  // On a handle already closed, the native close does nothing: only the primary is told.
+  return () => toldPrimary.call(h);
+}

@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import pino from 'pino';
-import { App } from '../../src/app.js';
+import { App, type AppDeps } from '../../src/app.js';
 import { systemClock } from '../../src/core/clock.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { validateConfig } from '../../src/config/validate.js';
@@ -12,16 +12,22 @@ export interface AppHarness {
   port(listener?: string): number;
   /** Access-log records (`access` field of each JSON line) so far. */
   access(): Record<string, unknown>[];
+  /** Every log line so far. */
+  logs(): Record<string, unknown>[];
   stop(): Promise<void>;
 }
 
 /** Runs an App in this process from a config, with its access log captured in memory. */
-export async function startApp(input: ConfigInput): Promise<AppHarness> {
+export async function startApp(
+  input: ConfigInput,
+  /** The descriptor budget, or no dup (the fallback without the native addon). */
+  deps: Partial<Pick<AppDeps, 'fdBudget' | 'descriptorOps'>> = {},
+): Promise<AppHarness> {
   const v = validateConfig(input);
   if (!v.ok) throw new Error(`bad test config: ${JSON.stringify(v.issues)}`);
   const lines: Record<string, unknown>[] = [];
   const log = pino({ level: 'info' }, { write: (s: string) => lines.push(JSON.parse(s) as Record<string, unknown>) });
-  const app = new App({ log, clock: systemClock(), random: Math.random, observer: new AccessLog(log, true) });
+  const app = new App({ log, clock: systemClock(), random: Math.random, observer: new AccessLog(log, true), ...deps });
   await app.apply(v.config);
   return {
     app,
@@ -31,6 +37,7 @@ export async function startApp(input: ConfigInput): Promise<AppHarness> {
       return l.port;
     },
     access: () => lines.filter((l) => l.access).map((l) => l.access as Record<string, unknown>),
+    logs: () => lines,
     stop: () => app.stop(),
   };
 }

@@ -33,9 +33,15 @@ export function startCli(
     program?: string;
     /** Another Node binary (Node 22/24: test/helpers/node-versions.ts). */
     node?: string;
+    /** A command that runs node (e.g. `['prlimit', '--nofile=256:256']`). */
+    wrap?: readonly string[];
   } = {},
 ): Promise<RunningCli> {
-  const proc = spawn(opts.node ?? process.execPath, [opts.program ?? CLI, ...args], {
+  const node = opts.node ?? process.execPath;
+  const wrap = opts.wrap ?? [];
+  const cmd = wrap[0] ?? node;
+  const pre = wrap.length > 0 ? [...wrap.slice(1), node] : [];
+  const proc = spawn(cmd, [...pre, opts.program ?? CLI, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...opts.env },
   });

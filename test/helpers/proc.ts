@@ -52,6 +52,20 @@ export function isListening(port: number): boolean {
   });
 }
 
+/**
+ * Connections waiting in the accept queue of the socket listening on a TCP port (IPv4), or
+ * undefined when none listens: /proc/net/tcp shows it as the rx_queue of a LISTEN socket (what
+ * `ss -ltn` shows as Recv-Q).
+ */
+export function acceptQueue(port: number): number | undefined {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  for (const l of readFileSync('/proc/net/tcp', 'utf8').split('\n')) {
+    const cols = l.trim().split(/\s+/);
+    if (cols[1]?.endsWith(hex) === true && cols[3] === '0A') return parseInt(cols[4]?.split(':')[1] ?? '0', 16);
+  }
+  return undefined;
+}
+
 /** process.kill that ignores a process already gone. */
 export function signal(pid: number, sig: NodeJS.Signals): void {
   try {

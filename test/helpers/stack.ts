@@ -1,6 +1,6 @@
 import type { ProgramInfo } from '../../src/runtime.js';
 import { AdminServer } from '../../src/admin/server.js';
-import { App } from '../../src/app.js';
+import { App, type AppDeps } from '../../src/app.js';
 import { systemClock, type Clock } from '../../src/core/clock.js';
 import type { ConfigInput } from '../../src/config/schema.js';
 import type { ReloadControl } from '../../src/control/reload-result.js';
@@ -39,6 +39,8 @@ export async function startStack(
     bodyLimit?: number;
     /** Generation, version and upgrade (the supervisor's part, faked by the test). */
     program?: ProgramInfo;
+    /** A descriptor budget of the test's own. */
+    fdBudget?: AppDeps['fdBudget'];
   } = {},
 ): Promise<Stack> {
   const log = createLogger({ level: 'silent', format: 'json' }).log;
@@ -50,6 +52,7 @@ export async function startStack(
     random: seededRandom(1),
     observer: fanout([metrics.observer]),
     healthObserver: metrics.healthObserver,
+    ...(opts.fdBudget ? { fdBudget: opts.fdBudget } : {}),
   });
   await app.apply(config(input));
   const load = opts.load;

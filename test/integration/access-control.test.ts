@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { client, startApp } from '../helpers/app-harness.js';
 import { eventually, nameServer, tcpServer } from '../helpers/net.js';
+import { acceptQueue } from '../helpers/proc.js';
 
 const pool = (port: number) => ({ targets: [`127.0.0.1:${port}`], healthCheck: { type: 'none' as const } });
 
@@ -100,7 +101,7 @@ test('maxConnectionsPerClient: the cap holds while connections are open and free
   }
 });
 
-test('listener maxConnections: connections beyond it are dropped and logged as max_connections', async () => {
+test('listener maxConnections: beyond it clients wait in the backlog and are served once a connection closes', async () => {
   const backend = await tcpServer((s) => {
     s.write('hi');
     s.on('end', () => s.end());
@@ -112,13 +113,18 @@ test('listener maxConnections: connections beyond it are dropped and logged as m
   try {
     const first = client(lb.port(), '127.0.0.1');
     await eventually(() => first.text() === 'hi', 5000, 'first served');
-    assert.equal(await client(lb.port(), '127.0.0.9').closed, '');
-    await eventually(() => lb.access().some((a) => a.reason === 'max_connections'), 5000, 'drop logged');
-    const drop = lb.access().find((a) => a.reason === 'max_connections')!;
-    assert.equal(drop.client, '127.0.0.9');
-    assert.match(String(drop.detail), /maxConnections \(1\)/);
+    const second = client(lb.port(), '127.0.0.9');
+    await eventually(() => acceptQueue(lb.port()) === 1, 5000, 'second in the backlog');
+    assert.equal(second.text(), '', 'not served while the first holds the only slot');
+    const paused = lb.logs().find((l) => /listener web stopped accepting/.test(String(l.msg)));
+    assert.match(String(paused?.msg), /the listener holds its maxConnections \(1 open here/);
     first.sock.end();
     await first.closed;
+    await eventually(() => second.text() === 'hi', 5000, 'second served once the first left');
+    assert.ok(lb.logs().some((l) => /listener web accepting again after \d+ ms/.test(String(l.msg))));
+    assert.ok(!lb.access().some((a) => a.reason === 'max_connections'), 'nobody was refused');
+    second.sock.end();
+    await second.closed;
   } finally {
     await lb.stop();
     await backend.close();

@@ -37,6 +37,7 @@ export const statusDocument = (ctx: AdminContext) => {
     ...view,
     pools: withFleetHealth(ctx, view.pools),
     ...(ctx.app.relayStatus ? { relay: ctx.app.relayStatus() } : {}),
+    ...(ctx.app.descriptors ? { descriptors: ctx.app.descriptors() } : {}),
     ...(ctx.workers ? { workers: ctx.workers() } : {}),
     ...sharedStatus(ctx),
   };

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
 import { http } from '../../helpers/http.js';
 import { namedEcho, open } from '../../helpers/named-echo.js';
 import { echoServer, eventually, exchange, freePort } from '../../helpers/net.js';
@@ -31,7 +32,8 @@ test('GET /metrics: values after known traffic, and promtool accepts the exposit
     for (let i = 0; i < 5; i++) assert.equal((await exchange(s.port('main'), payload)).length, 100);
     for (let i = 0; i < 2; i++) assert.equal((await exchange(s.port('broken'), 'hello')).length, 0);
     const c = await open(s.port('limited'));
-    assert.equal((await exchange(s.port('limited'), 'x')).length, 0, 'over the limit: closed at once');
+    // over the limit: not accepted, it waits in the backlog
+    const waiting = connect({ port: s.port('limited'), host: '127.0.0.1' }).on('error', () => undefined);
 
     const m = await eventually(
       async () => {
@@ -59,7 +61,8 @@ test('GET /metrics: values after known traffic, and promtool accepts the exposit
       [`lb_target_connect_errors_total{pool="dead",target="${dead}",reason="connect_failed"}`, 2],
       ['lb_pool_connect_errors_total{pool="dead",reason="connect_failed"}', 2],
       ['lb_listener_closed_connections_total{listener="broken",pool="dead",reason="connect_failed"}', 2],
-      ['lb_listener_rejected_connections_total{listener="limited",reason="max_connections"}', 1],
+      ['lb_listener_paused{listener="limited"}', 1],
+      ['lb_listener_paused_total{listener="limited",reason="max_connections"}', 1],
       ['lb_listener_connections_total{listener="limited"}', 1],
       ['lb_listener_active_connections{listener="limited"}', 1],
       [`lb_target_active_connections{pool="lim",target="${held.address}"}`, 1],
@@ -74,6 +77,7 @@ test('GET /metrics: values after known traffic, and promtool accepts the exposit
     assert.ok((series(m, `lb_health_checks_total{pool="web",target="${E}",result="success"}`) ?? 0) >= 1);
     assert.ok((series(m, 'process_resident_memory_bytes') ?? 0) > 0, 'process metrics');
     await c.close();
+    waiting.destroy();
 
     if (!requireProgram(t, 'promtool', 'prometheus')) return;
     const check = spawnSync('promtool', ['check', 'metrics'], { input: m, encoding: 'utf8' });
