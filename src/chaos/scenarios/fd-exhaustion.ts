@@ -91,6 +91,8 @@ export const fdExhaustion: Scenario = {
         const out = p.output();
         const downs = (out.match(/DOWN/g) ?? []).length;
         const emfile = (out.match(/EMFILE/g) ?? []).length;
+        // Ours: one line each time a listener stops accepting (clients wait in the backlog).
+        const paused = (out.match(/stopped accepting/g) ?? []).length;
         return {
           requests: n,
           failed: reset + resetLater + never,
@@ -100,9 +102,18 @@ export const fdExhaustion: Scenario = {
           detail:
             `ulimit -n ${LIMIT}, ${n} clients: ${atOnce} served at once, ${reset} reset, ${waited} waited and served` +
             `${resetLater ? `, ${resetLater} reset later` : ''}${never ? `, ${never} never served` : ''}; ` +
-            `log: ${downs} "DOWN", ${emfile} "EMFILE"` +
+            `log: ${downs} "DOWN", ${emfile} "EMFILE"${paused ? `, ${paused} "stopped accepting"` : ''}` +
             (recovery === undefined ? `; no new client served within ${waitMs / 1000} s` : ''),
-          values: { servedAtOnce: atOnce, reset, waited, resetLater, never, downLines: downs, emfileLines: emfile },
+          values: {
+            servedAtOnce: atOnce,
+            reset,
+            waited,
+            resetLater,
+            never,
+            downLines: downs,
+            emfileLines: emfile,
+            pausedLines: paused,
+          },
         };
       },
       () => killAll(backends),
