@@ -55,6 +55,8 @@ export class View {
           pool.targets.delete(id);
           this.targets.delete(keyOf(p.name, id));
         }
+      // Once its targets are drawn: counted before them, the header said "eligible 0 / 0" until the first stats event.
+      this.#poolFigures(pool);
     }
     for (const [name, pool] of this.pools)
       if (!seen.has(name)) {

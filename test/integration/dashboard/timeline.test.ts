@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, targetRow } from '../../helpers/browser.js';
+import { launchBrowser, targetRow, waitForText } from '../../helpers/browser.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 import { echoServer } from '../../helpers/net.js';
 import { startStack } from '../../helpers/stack.js';
 
@@ -43,6 +44,39 @@ test('dashboard timeline: each change with its cause, filtered by pool through t
     await page.selectOption('#timeline-pool', '');
     assert.deepEqual(await shown(), { web: true, api: true });
     assert.equal(await later.isVisible(), true);
+  } finally {
+    await browser.close();
+    await s.stop();
+    await Promise.all([a.close(), b.close()]);
+  }
+});
+
+test('dashboard: a pool header counts its targets from the full state, before any stats event', async (t) => {
+  const browser = await launchBrowser(t);
+  if (!browser) return;
+  const a = await echoServer();
+  const b = await echoServer();
+  const [A, B] = [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`];
+  // Stats events come from the clock's timer: a clock that does not move sends none until told.
+  const clock = new FakeClock();
+  const s = await startStack(
+    {
+      listeners: { main: { bind: '127.0.0.1:0', pool: 'web' } },
+      pools: { web: { targets: [A, B], healthCheck: { type: 'none' } } },
+    },
+    { clock },
+  );
+  try {
+    s.app.store.setAdminState('web', B, 'drain', 'test: one of two drained');
+    const page = await browser.newPage({ viewport: { width: 1400, height: 800 } });
+    await page.goto(`${s.url}/`);
+    await page.waitForSelector(`${targetRow('web', B)}[data-state="drain"]`, { timeout: 20_000 });
+    await page.waitForSelector('#link[data-link="live"]', { timeout: 20_000 });
+    assert.equal(await page.getAttribute('#link', 'data-stats'), '0', 'no stats event yet');
+    await waitForText(page, 'section.pool[data-pool="web"] dd', '1 / 2');
+    clock.advance(1000);
+    await page.waitForSelector('#link[data-stats="1"]', { state: 'attached', timeout: 20_000 });
+    await waitForText(page, 'section.pool[data-pool="web"] dd', '1 / 2');
   } finally {
     await browser.close();
     await s.stop();
