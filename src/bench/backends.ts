@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync, ftruncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { nginxBackendConfig } from './peer-configs.js';
+import { dnsmasqArgs } from './dnsmasq-args.js';
 import { freePort, waitForPort } from './ports.js';
 import type { ProcessSet } from './procs.js';
 
@@ -11,6 +12,8 @@ export interface Backends {
   readonly big: boolean;
   /** An iperf3 server, when iperf3 is installed. */
   readonly iperf: number | undefined;
+  /** DNS servers (dnsmasq, UDP) answering `www.bench`, when dnsmasq is installed. */
+  readonly dns: readonly number[];
   readonly description: string;
 }
 
@@ -21,6 +24,7 @@ export interface BackendEnv {
   readonly nofile: number;
   readonly nginx: string | undefined;
   readonly iperf3: boolean;
+  readonly dnsmasq: string | undefined;
   /** Fallback when nginx is missing: the sample servers of our own CLI. */
   readonly lbMain: string;
 }
@@ -30,6 +34,8 @@ const BIG_BYTES = 8 * 2 ** 30; // sparse: costs no disk, never fully read by a s
 /** Starts the backends on the load CPU: nginx (or our sample servers) and an iperf3 server. */
 export async function startBackends(env: BackendEnv, count: number): Promise<Backends> {
   const iperf = env.iperf3 ? await startIperf(env) : undefined;
+  const dns: number[] = [];
+  if (env.dnsmasq) for (let i = 0; i < count; i++) dns.push(await startDnsmasq(env, env.dnsmasq, i + 1));
   if (env.nginx) {
     const dir = join(env.dir, 'backend');
     mkdirSync(dir, { recursive: true });
@@ -47,7 +53,8 @@ export async function startBackends(env: BackendEnv, count: number): Promise<Bac
       stdout: 'discard',
     });
     for (const p of ports) await waitForPort(p, proc);
-    return { http: ports, big: true, iperf, description: `nginx, ${count} ports, one worker, tiny 200` };
+    const description = `nginx, ${count} ports, one worker, tiny 200${dns.length ? `; ${dns.length} dnsmasq` : ''}`;
+    return { http: ports, big: true, iperf, dns, description };
   }
   const proc = env.procs.start(
     'sample servers',
@@ -65,7 +72,13 @@ export async function startBackends(env: BackendEnv, count: number): Promise<Bac
     };
     poll();
   });
-  return { http: ports, big: false, iperf, description: 'our Node sample servers (nginx missing: not comparable)' };
+  return {
+    http: ports,
+    big: false,
+    iperf,
+    dns,
+    description: 'our Node sample servers (nginx missing: not comparable)',
+  };
 }
 
 async function startIperf(env: BackendEnv): Promise<number> {
@@ -75,5 +88,17 @@ async function startIperf(env: BackendEnv): Promise<number> {
     stdout: 'discard',
   });
   await waitForPort(port, proc);
+  return port;
+}
+
+/**
+ * dnsmasq answering `www.bench` (A 127.0.0.`n`) from its own records: no upstream, no log, so that
+ * each query costs it little. The UDP workload's backend.
+ */
+async function startDnsmasq(env: BackendEnv, bin: string, n: number): Promise<number> {
+  const port = await freePort();
+  const args = dnsmasqArgs({ port, zone: 'bench', records: [`host-record=www.bench,127.0.0.${n}`] });
+  const proc = env.procs.start(`dnsmasq ${n}`, bin, args, { cpu: env.loadCpu, stdout: 'discard' });
+  await waitForPort(port, proc, undefined, 'udp');
   return port;
 }

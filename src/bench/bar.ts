@@ -43,9 +43,23 @@ export function checkBar(results: Results, ours: string): BarCheck[] {
   ];
 }
 
-export function renderBar(label: string, checks: readonly BarCheck[]): string {
+/**
+ * The UDP goal of issue 13: at least nginx's datagrams per second per core, that is at most its CPU
+ * per datagram (a proxy pinned to one core that needs less CPU per datagram forwards more of them).
+ */
+export function checkUdpGoal(results: Results, ours: string, sessions: readonly string[]): BarCheck[] {
+  return sessions.map((label) => {
+    const row = results.get('udp', `CPU per datagram, ${label}`);
+    const v = ratioOf(medianOf(row, ours), medianOf(row, 'nginx'));
+    return {
+      goal: `UDP, ${label}: CPU per datagram <= nginx's (datagrams/s per core >= nginx's)`,
+      measured: v === undefined ? 'not measured' : `${v.toFixed(2)}x nginx's CPU per datagram`,
+      met: v === undefined ? undefined : v <= 1,
+    };
+  });
+}
+
+export function renderBar(label: string, checks: readonly BarCheck[], title = 'The bar (issue 4)'): string {
   const mark = (m: boolean | undefined): string => (m === undefined ? '  ?  ' : m ? ' met ' : 'MISSED');
-  return [`The bar (issue 4) for ${label}:`, ...checks.map((c) => `  [${mark(c.met)}] ${c.goal}: ${c.measured}`)].join(
-    '\n',
-  );
+  return [`${title} for ${label}:`, ...checks.map((c) => `  [${mark(c.met)}] ${c.goal}: ${c.measured}`)].join('\n');
 }

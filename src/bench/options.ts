@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { Timing } from './workload.js';
 
-export const WORKLOAD_IDS = ['conn', 'keepalive', 'bulk-up', 'bulk-down', 'idle', 'slow'] as const;
+export const WORKLOAD_IDS = ['conn', 'keepalive', 'bulk-up', 'bulk-down', 'idle', 'slow', 'udp'] as const;
 export const SYSTEM_IDS = ['direct', 'haproxy', 'nginx', 'lb'] as const;
 export const ACCEPT_MODES = ['none', 'rr', 'reuseport'] as const;
 

@@ -49,8 +49,17 @@ const nginxMain = (dir: string, nofile: number, asRoot: boolean): string[] => [
   `worker_rlimit_nofile ${nofile};`,
 ];
 
+/** A UDP session ends after this long without a datagram: our `--udp` default, and nginx's proxy_timeout. */
+export const UDP_IDLE = '30s';
+
 export function nginxStreamConfig(
-  c: ProxyConfig & { readonly dir: string; readonly streamModule: string | undefined; readonly asRoot: boolean },
+  c: ProxyConfig & {
+    readonly dir: string;
+    readonly streamModule: string | undefined;
+    readonly asRoot: boolean;
+    /** `listen ... udp`: one session per client address:port, kept until idle for UDP_IDLE. */
+    readonly udp?: boolean;
+  },
 ): string {
   const servers = c.backends.map((p) => `    server 127.0.0.1:${p};`);
   return [
@@ -69,10 +78,11 @@ export function nginxStreamConfig(
     ...servers,
     '  }',
     '  server {',
-    `    listen 127.0.0.1:${c.port} backlog=4096;`,
+    c.udp === true ? `    listen 127.0.0.1:${c.port} udp;` : `    listen 127.0.0.1:${c.port} backlog=4096;`,
     '    proxy_pass pool;',
     '    proxy_connect_timeout 3s;',
-    '    proxy_timeout 1h;',
+    // UDP: no proxy_responses, so a session lasts until idle, as ours do
+    `    proxy_timeout ${c.udp === true ? UDP_IDLE : '1h'};`,
     '  }',
     '}',
     '',

@@ -24,27 +24,34 @@ const readLines = (file: string): string[] => {
 };
 
 /**
- * Whether something listens on 127.0.0.1:`port` (or any address), from /proc/net/tcp: a probe
- * connection would reach the backend behind a proxy, and an iperf3 server serves one client at
- * a time, so a probe arriving late made the real test fail.
+ * Whether something listens on 127.0.0.1:`port` (or any address), from /proc/net/tcp (udp: a
+ * bound UDP socket, from /proc/net/udp): a probe connection would reach the backend behind a
+ * proxy, and an iperf3 server serves one client at a time, so a probe arriving late made the real
+ * test fail.
  */
-export function isListening(port: number): boolean {
+export function isListening(port: number, protocol: 'tcp' | 'udp' = 'tcp'): boolean {
   const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+  const state = protocol === 'tcp' ? '0A' : '07'; // LISTEN; a bound UDP socket is "closed"
+  for (const file of [`/proc/net/${protocol}`, `/proc/net/${protocol}6`]) {
     for (const line of readLines(file)) {
       const f = line.trim().split(/\s+/);
-      if (f[3] === '0A' && f[1]?.endsWith(hex)) return true; // 0A: LISTEN
+      if (f[3] === state && f[1]?.endsWith(hex)) return true;
     }
   }
   return false;
 }
 
 /** Waits until `port` is listening; fails if `proc` exits first or after `timeoutMs`. */
-export async function waitForPort(port: number, proc: Spawned, timeoutMs = 30_000): Promise<void> {
+export async function waitForPort(
+  port: number,
+  proc: Spawned,
+  timeoutMs = 30_000,
+  protocol: 'tcp' | 'udp' = 'tcp',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!proc.alive()) throw new Error(`${proc.name} exited: ${proc.stderr().slice(-500)}`);
-    if (isListening(port)) return;
+    if (isListening(port, protocol)) return;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`${proc.name} did not listen on ${port} within ${timeoutMs} ms: ${proc.stderr().slice(-500)}`);

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
-import { checkBar, renderBar } from './bar.js';
+import { checkBar, checkUdpGoal, renderBar } from './bar.js';
+import { UDP_SESSION_LABELS } from './workloads-udp.js';
 import { median, type Results } from './results.js';
 import { renderTable, type Column } from './table.js';
 import type { Machine } from './env-info.js';
@@ -33,6 +34,9 @@ export function renderReport(r: Report): string {
   ];
   if (r.systems.some((s) => s.id === 'haproxy'))
     for (const o of r.ours) lines.push('', renderBar(o.label, checkBar(r.results, o.id)));
+  if (r.systems.some((s) => s.id === 'nginx') && r.results.rows.some((row) => row.workload === 'udp'))
+    for (const o of r.ours)
+      lines.push('', renderBar(o.label, checkUdpGoal(r.results, o.id, UDP_SESSION_LABELS), 'The UDP goal (issue 13)'));
   if (r.notes.length > 0) lines.push('', 'notes:', ...r.notes.map((n) => `  - ${n}`));
   return lines.join('\n');
 }
@@ -46,6 +50,7 @@ export function writeJson(file: string, r: Report): void {
     systems: Object.fromEntries([...row.runs].map(([id, runs]) => [id, { median: median(runs), runs }])),
   }));
   const bar = Object.fromEntries(r.ours.map((o) => [o.id, checkBar(r.results, o.id)]));
+  const udpGoal = Object.fromEntries(r.ours.map((o) => [o.id, checkUdpGoal(r.results, o.id, UDP_SESSION_LABELS)]));
   const { results: _results, ...meta } = r;
-  writeFileSync(file, `${JSON.stringify({ ...meta, rows, bar }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ ...meta, rows, bar, udpGoal }, null, 2)}\n`);
 }

@@ -13,10 +13,19 @@ import { directSystem, haproxySystem, lbSystem, nginxSystem, type System, type S
 import { connPerRequest, keepAlive } from './workloads-http.js';
 import { bulkDown, bulkUp } from './workloads-bulk.js';
 import { idleMemory, slowReader } from './workloads-memory.js';
+import { udpDns } from './workloads-udp.js';
 import type { Need, Workload, WorkloadContext } from './workload.js';
 import type { Column } from './table.js';
 
-const ALL_WORKLOADS: readonly Workload[] = [connPerRequest, keepAlive, bulkUp, bulkDown, idleMemory, slowReader];
+const ALL_WORKLOADS: readonly Workload[] = [
+  connPerRequest,
+  keepAlive,
+  bulkUp,
+  bulkDown,
+  idleMemory,
+  slowReader,
+  udpDns,
+];
 const STREAM_MODULE = '/usr/lib/nginx/modules/ngx_stream_module.so';
 
 export interface BenchInput {
@@ -70,19 +79,25 @@ export async function runBench(input: BenchInput): Promise<Report> {
   try {
     const haproxy = which('haproxy');
     const nginx = which('nginx');
+    const dnsmasq = opts.workloads.includes('udp') ? which('dnsmasq') : undefined;
     const have: Record<Need, boolean> = {
       wrk: which('wrk') !== undefined,
       iperf3: which('iperf3') !== undefined,
       big: false,
+      dnsmasq: dnsmasq !== undefined,
     };
-    for (const [tool, ok] of [
+    const tools: [string, unknown][] = [
       ['haproxy', haproxy],
       ['nginx', nginx],
       ['wrk', have.wrk],
       ['iperf3', have.iperf3],
-    ] as const)
+    ];
+    if (opts.workloads.includes('udp')) tools.push(['dnsmasq', dnsmasq]);
+    for (const [tool, ok] of tools)
       if (!ok)
-        notes.push(`${tool} is not installed: skipped (apt-get install haproxy nginx libnginx-mod-stream wrk iperf3)`);
+        notes.push(
+          `${tool} is not installed: skipped (apt-get install haproxy nginx libnginx-mod-stream wrk iperf3 dnsmasq-base)`,
+        );
     // --workers N: HAProxy gets as many threads (nbthread N), the multi-core comparison of issue 15.
     const threads = opts.workers === 'auto' ? availableParallelism() : Number(opts.workers ?? 1) || 1;
     const env: SystemEnv = {
@@ -111,7 +126,16 @@ export async function runBench(input: BenchInput): Promise<Report> {
       timing.idleConnections = maxIdle;
     }
     const backends: Backends = await startBackends(
-      { procs, dir, loadCpu: opts.loadCpu, nofile: input.nofile, nginx, iperf3: have.iperf3, lbMain: input.ourMain },
+      {
+        procs,
+        dir,
+        loadCpu: opts.loadCpu,
+        nofile: input.nofile,
+        nginx,
+        iperf3: have.iperf3,
+        dnsmasq,
+        lbMain: input.ourMain,
+      },
       2,
     );
     have.big = backends.big;
@@ -129,7 +153,7 @@ export async function runBench(input: BenchInput): Promise<Report> {
         const order = targets.map((_, i) => targets[(i + run) % targets.length]!);
         for (const s of order) {
           log(`${w.id} run ${run + 1}/${opts.runs}: ${s.id}`);
-          const running = await s.start(w.upstreams(backends), w.maxConn(timing)).catch((e: unknown) => {
+          const running = await s.start(w.upstreams(backends), w.maxConn(timing), w.protocol).catch((e: unknown) => {
             notes.push(`${w.id} ${s.id}: could not start: ${e instanceof Error ? e.message : String(e)}`);
             return undefined;
           });

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { haproxyConfig, nginxStreamConfig } from './peer-configs.js';
+import { haproxyConfig, nginxStreamConfig, UDP_IDLE } from './peer-configs.js';
 import { freePort, waitForPort } from './ports.js';
 import type { ProcessSet } from './procs.js';
 
@@ -16,6 +16,9 @@ export interface SystemEnv {
   readonly threads?: number;
 }
 
+/** What the proxies carry: connections, or datagrams (UDP sessions). */
+export type Protocol = 'tcp' | 'udp';
+
 export interface Running {
   /** Where the load goes. */
   readonly port: number;
@@ -29,8 +32,8 @@ export interface Running {
 export interface System {
   readonly id: string;
   readonly kind: 'direct' | 'haproxy' | 'nginx' | 'lb';
-  /** Starts it in front of `backends` (round-robin), able to hold `maxConn` proxied connections. */
-  start(backends: readonly number[], maxConn: number): Promise<Running>;
+  /** Starts it in front of `backends` (round-robin), able to hold `maxConn` proxied connections (or UDP sessions). */
+  start(backends: readonly number[], maxConn: number, protocol?: Protocol): Promise<Running>;
 }
 
 /** No proxy: the load goes straight to the first backend. */
@@ -51,13 +54,15 @@ async function launch(
   procEnv?: NodeJS.ProcessEnv,
   /** Other ports to wait for (an admin API). */
   alsoPorts: readonly number[] = [],
+  protocol: Protocol = 'tcp',
 ): Promise<Running> {
   const port = await freePort();
   const dir = join(env.dir, `${name}-${++serial}`);
   mkdirSync(dir, { recursive: true });
   const proc = env.procs.start(name, cmd, args(port, dir), { cpu: env.proxyCpu, stdout: 'discard', env: procEnv });
   try {
-    for (const p of [port, ...alsoPorts]) await waitForPort(p, proc);
+    await waitForPort(port, proc, undefined, protocol);
+    for (const p of alsoPorts) await waitForPort(p, proc);
   } catch (e) {
     await env.procs.stop(proc);
     throw e;
@@ -92,17 +97,26 @@ export function nginxSystem(env: SystemEnv, bin: string, streamModule: string | 
   return {
     id: 'nginx',
     kind: 'nginx',
-    start: (backends, maxConn) =>
-      launch(env, 'nginx', bin, (port, dir) => {
-        const cfg = join(dir, 'nginx.conf');
-        const asRoot = process.getuid?.() === 0;
-        const { accessLog, nofile } = env;
-        writeFileSync(
-          cfg,
-          nginxStreamConfig({ port, backends, dir, streamModule, asRoot, maxConn, accessLog, nofile }),
-        );
-        return ['-p', dir, '-c', cfg, '-e', join(dir, 'error.log')];
-      }),
+    start: (backends, maxConn, protocol) =>
+      launch(
+        env,
+        'nginx',
+        bin,
+        (port, dir) => {
+          const cfg = join(dir, 'nginx.conf');
+          const asRoot = process.getuid?.() === 0;
+          const { accessLog, nofile } = env;
+          const udp = protocol === 'udp';
+          writeFileSync(
+            cfg,
+            nginxStreamConfig({ port, backends, dir, streamModule, asRoot, maxConn, accessLog, nofile, udp }),
+          );
+          return ['-p', dir, '-c', cfg, '-e', join(dir, 'error.log')];
+        },
+        undefined,
+        [],
+        protocol,
+      ),
   };
 }
 
@@ -127,7 +141,7 @@ export function lbSystem(env: SystemEnv, v: LbVariant): System {
   return {
     id: v.id,
     kind: 'lb',
-    start: async (backends) => {
+    start: async (backends, _maxConn, protocol) => {
       // With workers, an admin API (and so metrics) tells how the connections spread over them.
       const admin = v.workers !== undefined && v.workers !== '1' ? await freePort() : undefined;
       const running = await launch(
@@ -149,11 +163,13 @@ export function lbSystem(env: SystemEnv, v: LbVariant): System {
           '--drain-timeout',
           '1s',
           ...(env.accessLog ? [] : ['--no-access-log']),
+          ...(protocol === 'udp' ? ['--udp', '--idle-timeout', UDP_IDLE] : []),
           ...(v.workers !== undefined ? ['--workers', v.workers] : []),
           ...(admin !== undefined ? ['--admin', `127.0.0.1:${admin}`] : []),
         ],
         v.accept !== undefined ? { ...process.env, LB_CLUSTER_ACCEPT: v.accept } : undefined,
         admin !== undefined ? [admin] : [],
+        protocol,
       );
       return admin === undefined ? running : { ...running, workerConnections: () => workerConnections(admin) };
     },

@@ -1,9 +1,9 @@
 import type { Backends } from './backends.js';
 import { treeUsage, type ProcUnits, type Usage } from './proc-stats.js';
 import type { ProcessSet } from './procs.js';
-import type { Running, System } from './systems.js';
+import type { Protocol, Running, System } from './systems.js';
 
-export type Need = 'wrk' | 'iperf3' | 'big';
+export type Need = 'wrk' | 'iperf3' | 'big' | 'dnsmasq';
 
 export interface Figure {
   readonly metric: string;
@@ -37,6 +37,8 @@ export interface Workload {
   readonly id: string;
   readonly title: string;
   readonly needs: readonly Need[];
+  /** The proxies listen for datagrams (`udp`) rather than connections. */
+  readonly protocol?: Protocol;
   readonly appliesTo: (s: System) => boolean;
   /** Which backends the proxies balance over for this workload. */
   readonly upstreams: (b: Backends) => readonly number[];

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { which } from '../../src/bench/env-info.js';
+import { requireProgram } from '../helpers/programs.js';
 
 const run = promisify(execFile);
 const BENCH = fileURLToPath(new URL('../../dist/bench/main.js', import.meta.url));
@@ -31,7 +32,9 @@ test('npm run bench -- --quick prints the table and writes sane figures', { time
   try {
     const json = join(dir, 'bench.json');
     // nginx as a proxy is left out to keep this short (its config is checked in a unit test).
-    const args = [BENCH, '--quick', '--systems', 'direct,haproxy,lb', '--json', json];
+    // UDP has a test of its own below.
+    const workloads = 'conn,keepalive,bulk-up,bulk-down,idle,slow';
+    const args = [BENCH, '--quick', '--systems', 'direct,haproxy,lb', '--workloads', workloads, '--json', json];
     const { stdout } = await run(process.execPath, args, { timeout: 270_000 });
     for (const row of ['connections/s', 'requests/s', 'p99 latency', 'throughput', 'memory per connection'])
       assert.match(stdout, new RegExp(`\\| ${row} \\(`), `table row ${row}\n${stdout}`);
@@ -66,3 +69,43 @@ test('npm run bench -- --quick prints the table and writes sane figures', { time
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test(
+  'npm run bench -- --quick --workloads udp: DNS through nginx and ours, sane UDP figures',
+  { timeout: 200_000 },
+  async (t) => {
+    if (!requireProgram(t, 'nginx') || !requireProgram(t, 'dnsmasq', 'dnsmasq-base')) return;
+    const dir = mkdtempSync(join(tmpdir(), 'bench-udp-'));
+    try {
+      const json = join(dir, 'bench.json');
+      const args = [BENCH, '--quick', '--workloads', 'udp', '--systems', 'direct,nginx,lb', '--json', json];
+      const { stdout } = await run(process.execPath, args, { timeout: 190_000 });
+      for (const row of [
+        'queries/s, 1 session',
+        'queries/s, 1000 sessions',
+        'p99 latency, 1000 sessions',
+        'memory per session',
+      ])
+        assert.match(stdout, new RegExp(`\\| ${row} \\(`), `table row ${row}\n${stdout}`);
+      assert.match(stdout, /The UDP goal \(issue 13\) for ours/);
+      const report = JSON.parse(readFileSync(json, 'utf8')) as { rows: JsonRow[]; notes: string[] };
+      const figure = (metric: string, system: string): number => {
+        const v = report.rows.find((r) => r.workload === 'udp' && r.metric === metric)?.systems[system]?.median;
+        assert.ok(v !== undefined, `udp ${metric} ${system} missing; notes: ${report.notes.join('; ')}`);
+        return v;
+      };
+      for (const sys of ['direct', 'nginx', 'lb'])
+        for (const label of ['1 session', '1000 sessions']) {
+          assert.ok(figure(`queries/s, ${label}`, sys) > 0, `${sys} ${label} answered queries`);
+          const loss = figure(`loss, ${label}`, sys);
+          assert.ok(loss >= 0 && loss <= 100, `${sys} ${label} loss ${loss}`);
+        }
+      for (const sys of ['nginx', 'lb']) {
+        assert.ok(figure('CPU per datagram, 1 session', sys) > 0);
+        assert.ok(Number.isFinite(figure('memory per session', sys)));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
