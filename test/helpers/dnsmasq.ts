@@ -1,13 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Resolver } from 'node:dns/promises';
+import { dnsmasqArgs } from '../../src/bench/dnsmasq-args.js';
 import { freePort } from '../../src/bench/ports.js';
 import { ProcessSet, type Spawned } from '../../src/bench/procs.js';
 import { eventually } from './net.js';
 
 // dnsmasq (Debian dnsmasq-base) as an authoritative server for one zone on a loopback UDP port.
 // SIGHUP does not reload srv-host lines, so set() restarts it (on the same port) with new records.
+// The one dnsmasq helper of the tests (discovery and UDP).
 
 export interface DnsRecords {
   /** `_svc._tcp.zone` → [target host, port, priority, weight] */
@@ -29,14 +28,23 @@ export interface Dnsmasq {
   close(): Promise<void>;
 }
 
-const asRoot = process.getuid?.() === 0;
-
+/**
+ * dnsmasq serving `zone` from `records` on a free port. A free port found here can be taken by a
+ * parallel test before dnsmasq binds it: then it tries another.
+ */
 export async function startDnsmasq(zone: string, records: DnsRecords): Promise<Dnsmasq> {
-  const dir = mkdtempSync(join(tmpdir(), 'lb-dnsmasq-'));
-  const port = await freePort();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDnsmasqOn(await freePort(), zone, records);
+    } catch (e) {
+      if (attempt >= 5 || !String(e).includes('Address already in use')) throw e;
+    }
+  }
+}
+
+async function startDnsmasqOn(port: number, zone: string, records: DnsRecords): Promise<Dnsmasq> {
   const procs = new ProcessSet();
   let proc: Spawned | undefined;
-  const conf = join(dir, 'dnsmasq.conf');
   const stop = async (): Promise<void> => {
     if (proc) await procs.stop(proc, 2000);
     proc = undefined;
@@ -44,25 +52,11 @@ export async function startDnsmasq(zone: string, records: DnsRecords): Promise<D
   const set = async (r: DnsRecords): Promise<void> => {
     await stop();
     const lines = [
-      `port=${port}`,
-      'listen-address=127.0.0.1',
-      'bind-interfaces',
-      'no-resolv',
-      'no-hosts',
-      'no-daemon',
-      'domain-needed',
-      `local=/${zone}/`,
-      `local-ttl=${r.ttl ?? 1}`,
       ...(r.srv ?? []).map(([name, host, p, prio, weight]) => `srv-host=${name},${host},${p},${prio},${weight}`),
       // one address per line: a host-record takes one IPv4 and one IPv6 address at most
       ...Object.entries(r.hosts ?? {}).flatMap(([h, addrs]) => addrs.map((a) => `host-record=${h},${a}`)),
     ];
-    writeFileSync(conf, `${lines.join('\n')}\n`);
-    proc = procs.start('dnsmasq', 'dnsmasq', [
-      `--conf-file=${conf}`,
-      '--pid-file=',
-      ...(asRoot ? ['--user=root'] : []),
-    ]);
+    proc = procs.start('dnsmasq', 'dnsmasq', dnsmasqArgs({ port, zone, records: lines, ttl: r.ttl ?? 1 }));
     const probe = new Resolver({ timeout: 300, tries: 1 });
     probe.setServers([`127.0.0.1:${port}`]);
     const started = proc;
@@ -83,7 +77,6 @@ export async function startDnsmasq(zone: string, records: DnsRecords): Promise<D
   const close = async (): Promise<void> => {
     await stop();
     procs.close();
-    rmSync(dir, { recursive: true, force: true });
   };
   try {
     await set(records);

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import type { TestContext } from 'node:test';
@@ -114,76 +114,8 @@ export class UdpClient {
   }
 }
 
-export interface Dnsmasq {
-  readonly port: number;
-  stop(): Promise<void>;
-}
-
-/** dnsmasq (Debian dnsmasq-base) on 127.0.0.1 and a free port, answering `records` (name → IPv4) only. */
-export async function startDnsmasq(records: Record<string, string>): Promise<Dnsmasq> {
-  // A free port found by one test can be taken by a parallel one before dnsmasq binds it: try another.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startDnsmasqOn(await freeUdpPort(), records);
-    } catch (e) {
-      if (attempt >= 5 || !String(e).includes('Address already in use')) throw e;
-    }
-  }
-}
-
-async function startDnsmasqOn(port: number, records: Record<string, string>): Promise<Dnsmasq> {
-  const args = [
-    '--no-daemon',
-    '--user=root',
-    `--port=${port}`,
-    '--listen-address=127.0.0.1',
-    '--bind-interfaces',
-    '--no-resolv',
-    '--no-hosts',
-    '--pid-file=',
-    '--local=/test/',
-    ...Object.entries(records).map(([n, ip]) => `--host-record=${n},${ip}`),
-  ];
-  const proc: ChildProcess = spawn('dnsmasq', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  proc.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  // Ready when it answers.
-  const probe = createSocket('udp4');
-  try {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      if (proc.exitCode !== null) throw new Error(`dnsmasq exited: ${err}`);
-      const name = Object.keys(records)[0]!;
-      probe.send(dnsQuery(name, 1), port, '127.0.0.1');
-      const got = await Promise.race([
-        once(probe, 'message').then(() => true),
-        new Promise<false>((r) => setTimeout(() => r(false), 200)),
-      ]);
-      if (got) break;
-      if (Date.now() > deadline) throw new Error(`dnsmasq did not answer: ${err}`);
-    }
-  } catch (e) {
-    proc.kill('SIGKILL');
-    throw e;
-  } finally {
-    probe.close();
-  }
-  return {
-    port,
-    stop: async () => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
-/** A DNS query for `name`, type A (1), as bytes. */
-export function dnsQuery(name: string, id: number): Buffer {
-  const labels = name.split('.').map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)]));
-  const head = Buffer.from([id >> 8, id & 255, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
-  return Buffer.concat([head, ...labels, Buffer.from([0, 0, 1, 0, 1])]);
-}
+/** A DNS query for `name`, type A (1), as bytes: the bench's own. */
+export { dnsQuery } from '../../src/bench/dns-load.js';
 
 /** The IPv4 address of the first A record of a DNS reply. */
 export function firstA(reply: Buffer): string | undefined {

@@ -3,16 +3,17 @@ import assert from 'node:assert/strict';
 import { startCli, type RunningCli } from '../../helpers/cli.js';
 import { requireProgram } from '../../helpers/programs.js';
 import { eventually } from '../../helpers/net.js';
-import { dig, dnsQuery, firstA, startDnsmasq, UDP_READY, UdpClient, type Dnsmasq } from '../../helpers/udp.js';
+import { startDnsmasq, type Dnsmasq } from '../../helpers/dnsmasq.js';
+import { dig, dnsQuery, firstA, UDP_READY, UdpClient } from '../../helpers/udp.js';
 
 /** Two dnsmasq answering www.lb.test differently, and the load balancer (`--udp`) in front. */
 async function dnsPair(t: TestContext, healthInterval: string) {
   const stops: (() => Promise<unknown>)[] = [];
   t.after(() => Promise.all(stops.map((s) => s())));
-  const a: Dnsmasq = await startDnsmasq({ 'www.lb.test': '10.0.0.1' });
-  stops.push(() => a.stop());
-  const b: Dnsmasq = await startDnsmasq({ 'www.lb.test': '10.0.0.2' });
-  stops.push(() => b.stop());
+  const a: Dnsmasq = await startDnsmasq('lb.test', { hosts: { 'www.lb.test': ['10.0.0.1'] } });
+  stops.push(() => a.close());
+  const b: Dnsmasq = await startDnsmasq('lb.test', { hosts: { 'www.lb.test': ['10.0.0.2'] } });
+  stops.push(() => b.close());
   const backends = `127.0.0.1:${a.port},127.0.0.1:${b.port}`;
   const args = ['0', '--udp', '--host', '127.0.0.1', '-b', backends, '--log-format', 'json'];
   const lb: RunningCli = await startCli([...args, '--health-interval', healthInterval], { ready: UDP_READY });
