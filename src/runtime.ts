@@ -1,11 +1,11 @@
 import type { ApplySummary, DescriptorStatus } from './app.js';
 import type { Config } from './config/schema.js';
 import type { Listener } from './listener/listener.js';
-import type { PoolRuntime } from './pool/pool-runtime.js';
 import type { TargetStore } from './store/target-store.js';
 import type { RelayStatus } from './proxy/relay-choice.js';
 import type { UdpView } from './udp/udp-view.js';
 import type { UpgradeResult } from './supervisor/messages.js';
+import type { PlaneTraffic } from './cluster/worker-stats.js';
 
 /**
  * What views and gauges read of a listener: a real one, or the sum of it over cluster workers
@@ -17,13 +17,17 @@ export type ListenerView = Pick<
   'name' | 'settings' | 'port' | 'activeConnections' | 'totalConnections' | 'sessions'
 >;
 
-/** The running state, as the admin API and the metrics read it. */
+/**
+ * The running state, as the admin API and the metrics read it: the control plane's (config,
+ * store) and what the data planes report (listeners, target counters).
+ */
 export interface RuntimeView {
   readonly config: Config | undefined;
   listeners(): ReadonlyMap<string, ListenerView>;
-  pools(): ReadonlyMap<string, PoolRuntime>;
-  /** The owner of target state: changes go here, and the pools follow. */
+  /** The owner of target state: changes go here, and the data planes follow. */
   readonly store: TargetStore;
+  /** Target counters of the data plane (one process), or summed over the workers as of the last refresh. */
+  traffic(): PlaneTraffic;
   /** Which relay moves the bytes of new connections, and why (a process that relays). */
   relayStatus?(): RelayStatus;
   /** The UDP listeners of this process (none in a cluster primary: its workers serve them). */
@@ -33,8 +37,8 @@ export interface RuntimeView {
 }
 
 /**
- * What the process shell (src/cli/run.ts) drives: the App of a single process, or a cluster
- * primary whose workers each run an App (src/cluster/cluster-engine.ts).
+ * What the process shell (src/cli/run.ts) drives: the control plane with the first data plane in
+ * this process (src/app.ts), or with N data planes in cluster workers (src/cluster/cluster-engine.ts).
  */
 export interface Engine extends RuntimeView {
   apply(config: Config): Promise<ApplySummary>;

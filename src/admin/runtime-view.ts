@@ -1,40 +1,53 @@
 import { formatHostPort } from '../core/address.js';
 import type { ReloadResult } from '../control/reload-result.js';
-import { openBytes, type OpenBytes } from '../listener/open-bytes.js';
-import type { PoolRuntime } from '../pool/pool-runtime.js';
+import type { PlaneTraffic } from '../cluster/worker-stats.js';
 import { targetSpecs } from '../pool/pool-runtime.js';
-import type { Target } from '../pool/target.js';
+import { isEligible } from '../pool/target.js';
 import type { RuntimeView } from '../runtime.js';
+import type { TargetState } from '../store/types.js';
 import { udpListenersView } from '../udp/udp-status.js';
 
-// JSON views of the running state for GET /api/status and the pool routes. Pure over the
-// runtime objects: times become ISO strings, nothing is mutated.
+// JSON views of the running state for GET /api/status and the pool routes. Pure over what the
+// control plane holds (the store's targets, the config) and what the data planes report (their
+// counters, app.traffic()): times become ISO strings, nothing is mutated.
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** Bytes of the connections open now, to add to the counts of closed ones. */
-export const openBytesOf = (app: Pick<RuntimeView, 'listeners'>): OpenBytes => openBytes(app.listeners().values());
+type Counters = PlaneTraffic[string][string];
+const NO_COUNTERS: Counters = { active: 0, total: 0, bytesFromClient: 0, bytesToClient: 0 };
 
-const inConfig = (rt: PoolRuntime): Set<string> => new Set(targetSpecs(rt.config).map((s) => s.id));
+/** A target as the views show it: the store's, or what a removed one still draining was. */
+export type ShownTarget = Pick<TargetState, 'id' | 'spec' | 'admin' | 'health'> &
+  Partial<Pick<TargetState, 'lastCheck' | 'lastChange'>>;
 
-export function targetView(rt: PoolRuntime, t: Target, open: OpenBytes, configured = inConfig(rt)) {
-  const live = open.targets.get(rt.name)?.get(t.id);
+/** The targets the config file names in `pool`. */
+export const configuredIn = (app: Pick<RuntimeView, 'config'>, pool: string): Set<string> => {
+  const p = app.config?.pools[pool];
+  return new Set(p ? targetSpecs(p).map((s) => s.id) : []);
+};
+
+export function targetView(
+  t: ShownTarget,
+  c: Counters | undefined,
+  o: { readonly removed: boolean; readonly configured: ReadonlySet<string> },
+) {
+  const counters = c ?? NO_COUNTERS;
   return {
     address: t.id,
-    weight: t.weight,
+    weight: t.spec.weight,
     backup: t.spec.backup,
     health: t.health,
     admin: t.admin,
     /** Gets new connections now: ready, not down, still a member. */
-    eligible: t.eligible,
+    eligible: isEligible({ removed: o.removed, admin: t.admin, weight: t.spec.weight, health: t.health }),
     /** Removed (by a reload or the API) and finishing its open connections. */
-    removed: t.removed,
+    removed: o.removed,
     /** Named by the config file; false for a target added through the API. */
-    fromConfig: configured.has(t.id),
-    activeConnections: t.activeConnections,
-    totalConnections: t.totalConnections,
-    bytesFromClient: t.bytesFromClient + (live?.fromClient ?? 0),
-    bytesToClient: t.bytesToClient + (live?.toClient ?? 0),
+    fromConfig: o.configured.has(t.id),
+    activeConnections: counters.active,
+    totalConnections: counters.total,
+    bytesFromClient: counters.bytesFromClient,
+    bytesToClient: counters.bytesToClient,
     lastCheck: t.lastCheck ? { ...t.lastCheck, at: iso(t.lastCheck.at) } : null,
     lastChange: t.lastChange ? { at: iso(t.lastChange.at), cause: t.lastChange.cause } : null,
   };
@@ -44,26 +57,46 @@ export function targetView(rt: PoolRuntime, t: Target, open: OpenBytes, configur
 export const changedAtRuntime = (app: Pick<RuntimeView, 'store'>, pool: string): boolean =>
   app.store.pool(pool)?.changedAtRuntime ?? false;
 
-export function poolView(rt: PoolRuntime, open: OpenBytes, changedAtRuntime: boolean) {
-  const configured = inConfig(rt);
-  const view = (t: Target) => targetView(rt, t, open, configured);
-  const targets = rt.pool.targets();
-  const retired = rt.pool.retired();
+/** Removed targets that still have open connections in a data plane, as they were. */
+export function drainingIn(app: Pick<RuntimeView, 'store'>, pool: string, traffic: PlaneTraffic): ShownTarget[] {
+  const members = new Set(app.store.pool(pool)?.targets.map((t) => t.id));
+  return Object.entries(traffic[pool] ?? {}).flatMap(([id, c]) =>
+    c.retired && c.active > 0 && !members.has(id) ? [{ id, ...c.retired }] : [],
+  );
+}
+
+export function poolView(app: Pick<RuntimeView, 'store' | 'config'>, name: string, traffic: PlaneTraffic) {
+  const configured = configuredIn(app, name);
+  const counters = traffic[name] ?? {};
+  const targets = app.store.pool(name)?.targets ?? [];
+  const draining = drainingIn(app, name, traffic);
+  const eligible = (t: ShownTarget): boolean =>
+    isEligible({ removed: false, admin: t.admin, weight: t.spec.weight, health: t.health });
+  const sum = (key: 'active' | 'total'): number =>
+    [...targets, ...draining].reduce((n, t) => n + (counters[t.id]?.[key] ?? 0), 0);
+  const config = app.config?.pools[name];
   return {
-    name: rt.name,
-    algorithm: rt.pool.balancerKind,
-    usingBackups: rt.pool.usingBackups,
+    name,
+    algorithm: config?.algorithm ?? null,
+    /** No primary target is eligible: the backups (if any) get the connections. */
+    usingBackups: !targets.some((t) => !t.spec.backup && eligible(t)),
     /** Membership or weights changed through the API: the next reload resets them to the config. */
-    changedAtRuntime,
-    eligibleTargets: targets.filter((t) => t.eligible).length,
-    activeConnections: [...targets, ...retired].reduce((n, t) => n + t.activeConnections, 0),
-    totalConnections: [...targets, ...retired].reduce((n, t) => n + t.totalConnections, 0),
-    healthCheck: rt.config.healthCheck.type,
-    targets: targets.map(view),
+    changedAtRuntime: changedAtRuntime(app, name),
+    eligibleTargets: targets.filter(eligible).length,
+    activeConnections: sum('active'),
+    totalConnections: sum('total'),
+    healthCheck: config?.healthCheck.type ?? null,
+    targets: targets.map((t) => targetView(t, counters[t.id], { removed: false, configured })),
     /** Removed targets that still have open connections. */
-    draining: retired.map(view),
+    draining: draining.map((t) => targetView(t, counters[t.id], { removed: true, configured })),
   };
 }
+
+/** Every pool, in the store's order. */
+export const poolsView = (app: Pick<RuntimeView, 'store' | 'config' | 'traffic'>) => {
+  const traffic = app.traffic();
+  return Object.keys(app.store.snapshot().pools).map((name) => poolView(app, name, traffic));
+};
 
 export function statusView(
   app: RuntimeView,
@@ -74,7 +107,6 @@ export function statusView(
     readonly lastReload: ReloadResult | undefined;
   },
 ) {
-  const open = openBytesOf(app);
   return {
     now: iso(control.now),
     startedAt: iso(control.startedAt),
@@ -88,6 +120,6 @@ export function statusView(
       totalConnections: l.totalConnections,
     })),
     ...(app.udp ? { udpListeners: udpListenersView(app.udp, app.config) } : {}),
-    pools: [...app.pools().values()].map((p) => poolView(p, open, changedAtRuntime(app, p.name))),
+    pools: poolsView(app),
   };
 }

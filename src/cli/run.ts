@@ -6,7 +6,6 @@ import { random } from '../core/random.js';
 import { InvalidArgumentError, isLbError } from '../core/errors.js';
 import type { Config } from '../config/schema.js';
 import { formatPath, validateConfig } from '../config/validate.js';
-import { AccessLog, fanout } from '../log/access-log.js';
 import { createLogger, type LoggerHandle } from '../log/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { startSampleServers, type SampleServers } from '../servers/sample-servers.js';
@@ -29,6 +28,8 @@ import { SupervisorLink } from '../supervisor/supervisor-link.js';
 import { dropPrivileges } from '../supervisor/privileges.js';
 import { StateKeeper } from '../state/state-keeper.js';
 import { describeBudget } from '../listener/fd-budget.js';
+import { onStopSignals } from './stop-signals.js';
+import { connectionObserver } from '../plane/connection-observer.js';
 
 // CLI flags that produced a config path, so that a cross-check names the flag the user typed.
 const CLI_NAMES: Record<string, string> = {
@@ -87,7 +88,6 @@ export async function runBalancer(
   const metrics = config.admin
     ? new Metrics({ runtime: (): Engine => app, gauges: workers > 1 ? 'control' : 'all' })
     : undefined;
-  const access = new AccessLog(log.child({ component: 'access' }), config.log.access);
   // Run by the supervisor (src/supervisor/): sockets come from it and survive upgrades.
   const link = SupervisorLink.fromProcess();
   const keeper = new StateKeeper({ path: config.stateFile, app: () => app, clock, log });
@@ -95,7 +95,7 @@ export async function runBalancer(
     log,
     clock,
     random,
-    observer: fanout(metrics ? [access, metrics.observer] : [access]),
+    observer: connectionObserver(config, log, metrics),
     healthObserver: metrics?.healthObserver,
     sockets: link,
   };
@@ -118,11 +118,6 @@ export async function runBalancer(
     registry: metrics?.registry,
     adminUrl: () => admin?.url,
   });
-  // in a cluster, what they change reaches the workers as the admin API's changes do
-  if (cluster)
-    app.store.subscribe((events) => {
-      if (events.some((e) => e.causeKind === 'discovery' || e.causeKind === 'fleet')) cluster.publishSoon();
-    });
   const notifier = link?.notifier ?? systemdNotifier(process.env, log);
   const version = packageVersion();
   const load = info.load ?? (() => Promise.resolve({ ok: true, config }));
@@ -224,47 +219,43 @@ function installSignals(
   watcher?: ConfigWatcher,
 ): void {
   const { log } = logger;
-  let stopping = false;
-  const onSignal = (sig: NodeJS.Signals | 'retire' | 'disconnect'): void => {
-    if (stopping) {
+  const stopOn = onStopSignals({
+    again: (sig) => {
       log.warn(`${sig} again: exiting now`);
       logger.flushSync();
       process.exit(1);
-    }
-    stopping = true;
-    notifier.notify('STOPPING');
-    // Retiring at an upgrade: the next generation owns the state file from now on.
-    if (sig === 'retire') keeper.stop();
-    void watcher?.stop(); // no reload while draining
-    const drainMs = app.config?.drainTimeout ?? 0;
-    const why =
-      sig === 'retire'
-        ? 'replaced by a new generation'
-        : sig === 'disconnect'
-          ? 'the supervisor is gone'
-          : `${sig} received`;
-    log.info(`${why}: draining connections for up to ${drainMs}ms`);
-    void app
-      .shutdown(drainMs)
-      .then(() => samples?.stop())
-      .then(() => admin?.stop()) // after the drain, so that it can be watched
-      .then(() => shared.stop()) // this node leaves the fleet's list at once
-      .then(() => keeper.flush())
-      .then(() => notifier.settled())
-      .then(() => {
-        log.info('stopped');
-        logger.flushSync(); // an asynchronous flush could lose the last lines at exit
-        process.exit(0);
-      });
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-  link?.onRetire(() => onSignal('retire'));
-  // The supervisor is gone (killed): drain and exit rather than serve on, orphaned.
-  if (link) process.once('disconnect', () => onSignal('disconnect'));
-  process.on('SIGHUP', () => {
-    if (!stopping) void reloader.reload('signal');
+    },
+    stop: (sig) => {
+      notifier.notify('STOPPING');
+      // Retiring at an upgrade: the next generation owns the state file from now on.
+      if (sig === 'retire') keeper.stop();
+      void watcher?.stop(); // no reload while draining
+      const drainMs = app.config?.drainTimeout ?? 0;
+      const why =
+        sig === 'retire'
+          ? 'replaced by a new generation'
+          : sig === 'disconnect'
+            ? 'the supervisor is gone'
+            : `${sig} received`;
+      log.info(`${why}: draining connections for up to ${drainMs}ms`);
+      void app
+        .shutdown(drainMs)
+        .then(() => samples?.stop())
+        .then(() => admin?.stop()) // after the drain, so that it can be watched
+        .then(() => shared.stop()) // this node leaves the fleet's list at once
+        .then(() => keeper.flush())
+        .then(() => notifier.settled())
+        .then(() => {
+          log.info('stopped');
+          logger.flushSync(); // an asynchronous flush could lose the last lines at exit
+          process.exit(0);
+        });
+    },
+    hangup: () => void reloader.reload('signal'),
   });
+  link?.onRetire(() => stopOn('retire'));
+  // The supervisor is gone (killed): drain and exit rather than serve on, orphaned.
+  if (link) process.once('disconnect', () => stopOn('disconnect'));
 }
 
 export function describeError(e: unknown): string {

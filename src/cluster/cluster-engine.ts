@@ -1,21 +1,22 @@
 import { AggregatorRegistry } from 'prom-client';
-import { App, type AppDeps, type ApplySummary, type DescriptorStatus } from '../app.js';
+import type { DescriptorStatus } from '../app.js';
+import { openFileLimits } from '../core/open-files.js';
+import { fdBudget } from '../listener/fd-budget.js';
 import type { Config } from '../config/schema.js';
-import { LbError, type LbErrorCode } from '../core/errors.js';
 import { newestFirst, type OpenConnection } from '../listener/open-connections.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { ControlPlane, type ApplySummary, type ControlPlaneDeps } from '../plane/control-plane.js';
 import type { Engine, ListenerView } from '../runtime.js';
-import type { PassiveReport } from './remote-health.js';
+import type { WorkerStats } from './messages.js';
 import { DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart-policy.js';
-import { buildSnapshot } from './snapshot.js';
-import { Supervisor, type AckResult, type Spawn } from './supervisor.js';
+import { Supervisor, type Spawn } from './supervisor.js';
 import { workerViews, type WorkerView } from './worker-view.js';
-import { mirrorCounters, sumListeners } from './worker-stats.js';
+import { sumListeners, sumTraffic, type PlaneTraffic } from './worker-stats.js';
 
 export interface ClusterEngineDeps {
   readonly workers: number;
-  /** The control plane's App: its health observer (metrics) is told of every check. */
-  readonly app: AppDeps;
+  /** The control plane's: its health observer (metrics) is told of every check. */
+  readonly app: ControlPlaneDeps;
   readonly spawn: Spawn;
   readonly policy?: RestartPolicy;
   /** How long a worker may take to apply a snapshot (default 30 s; 60 s to start). */
@@ -24,58 +25,55 @@ export interface ClusterEngineDeps {
   readonly readTimeoutMs?: number;
 }
 
-const EMPTY = { added: [], removed: [], changed: [] };
-
 /**
- * The primary of a cluster: the control plane (config, health checks once per target, runtime
- * admin state) runs here in an App without listeners, and every change goes out to the workers
- * as a new immutable snapshot. Workers carry all traffic; the primary never touches a byte.
+ * The primary of a cluster: the control plane (config, health checks once per target, the
+ * target store) runs here, and every change goes out to the workers, each running a data plane
+ * (worker.ts), as a new immutable snapshot. Workers carry all traffic and report their counters;
+ * the primary never touches a byte.
  */
 export class ClusterEngine implements Engine {
-  readonly control: App;
+  readonly control: ControlPlane;
   readonly #supervisor: Supervisor;
-  #version = 0;
-  #configVersion = 0;
-  #listeners: ReadonlyMap<string, ListenerView> = new Map();
-  #started = false;
-  #publishing = false;
+  /** The workers' last reports: their listeners and target counters are summed from these. */
+  #reports: readonly WorkerStats[] = [];
+  /** Workers inherit the primary's open-file limit: each has the budget it allows. */
+  readonly #budget = fdBudget(openFileLimits());
 
   constructor(private readonly deps: ClusterEngineDeps) {
-    this.control = new App({ ...deps.app, serveTraffic: false });
-    // Every change of target state, whoever made it (health, admin API, discovery), goes to the workers.
-    this.control.store.subscribe(() => this.publishSoon());
     this.#supervisor = new Supervisor({
       count: deps.workers,
       spawn: deps.spawn,
       clock: deps.app.clock,
       log: deps.app.log,
       policy: deps.policy ?? DEFAULT_RESTART_POLICY,
-      snapshot: () => this.#snapshot(),
-      onPassive: (r) => this.#onPassive(r),
+      snapshot: () => this.control.update(),
+      onPassive: (r) => this.control.passive(r),
     });
+    this.control = new ControlPlane({ ...deps.app, ackTimeoutMs: deps.ackTimeoutMs }, this.#supervisor);
   }
 
   get config(): Config | undefined {
     return this.control.config;
   }
 
-  get store(): App['store'] {
+  get store(): ControlPlane['store'] {
     return this.control.store;
-  }
-
-  pools(): ReturnType<App['pools']> {
-    return this.control.pools();
   }
 
   /** The workers' listeners with their counters summed, as of the last refresh(). */
   listeners(): ReadonlyMap<string, ListenerView> {
-    return this.#listeners;
+    return sumListeners(this.#reports);
+  }
+
+  /** The workers' target counters summed, as of the last refresh(). */
+  traffic(): PlaneTraffic {
+    return sumTraffic(this.#reports);
   }
 
   /** Workers inherit the primary's open-file limit, and each has the budget it allows. */
   descriptors(): DescriptorStatus {
-    const { soft, hard, reserve, connections } = this.control.descriptors();
-    const open = [...this.#listeners.values()].reduce((n, l) => n + l.activeConnections, 0);
+    const { soft, hard, reserve, connections } = this.#budget;
+    const open = [...this.listeners().values()].reduce((n, l) => n + l.activeConnections, 0);
     return { soft, hard, reserve, connections, open, perWorker: true };
   }
 
@@ -83,76 +81,21 @@ export class ClusterEngine implements Engine {
     return workerViews(this.#supervisor.slots(), this.deps.app.clock.now());
   }
 
-  /**
-   * Validated once (here), applied everywhere: the control plane first, then every worker. When
-   * a worker cannot apply it (a port in use), the previous config and runtime state come back in
-   * all of them and the error is the reload's.
-   */
   async apply(next: Config): Promise<ApplySummary> {
-    const prev = this.control.config;
-    const summary = await this.control.apply(next);
-    const change = this.control.lastConfigChange;
-    this.#configVersion++;
-    if (!this.#started) this.#supervisor.start();
-    // A loaded machine can take seconds to start a Node process.
-    const results = await this.#publishAndWait(this.#started ? 1 : 2);
-    const failed = results.find((r) => r.gone || !r.ok);
-    if (failed && (!this.#started || !failed.gone)) {
-      const error = failure(failed);
-      if (this.#started && prev) {
-        // Back to the previous config; target changes made meanwhile (an admin PATCH) stay.
-        await this.control.apply(prev, undefined, change);
-        this.#configVersion++;
-        await this.#publishAndWait();
-      }
-      throw error;
-    }
-    if (!this.#started) {
-      this.#started = true;
-      this.#supervisor.keepAlive();
-    }
-    const applied = results.flatMap((r) => (!r.gone && r.ok ? [r] : []));
-    this.#listeners = sumListeners(applied.map((r) => r.stats));
-    return { ...summary, listeners: applied[0]?.summary?.listeners ?? EMPTY };
-  }
-
-  #snapshot() {
-    return buildSnapshot(++this.#version, this.#configVersion, this.control.config!, this.control.store);
-  }
-
-  #publishAndWait(timeoutFactor = 1): Promise<AckResult[]> {
-    const snap = this.#snapshot();
-    this.#supervisor.broadcast(snap);
-    return this.#supervisor.awaitApplied(snap.version, (this.deps.ackTimeoutMs ?? 30_000) * timeoutFactor);
+    const { summary, acks } = await this.control.apply(next);
+    this.#reports = acks.flatMap((r) => (r.gone ? [] : [r.stats]));
+    return summary;
   }
 
   /** Sends the current state to the workers now; resolves once they have it (or are gone). */
-  async publishNow(): Promise<void> {
-    if (this.#started) await this.#publishAndWait();
-  }
-
-  /** Sends the current state to the workers on the next tick (changes in one tick go together). */
-  publishSoon(): void {
-    if (this.#publishing || !this.#started) return;
-    this.#publishing = true;
-    setImmediate(() => {
-      this.#publishing = false;
-      this.#supervisor.broadcast(this.#snapshot());
-    });
-  }
-
-  #onPassive(r: PassiveReport): void {
-    const health = this.control.pools().get(r.pool)?.health;
-    if (r.ok) health?.reportConnectSuccess(r.target);
-    else health?.reportConnectFailure(r.target, r.detail);
+  publishNow(): Promise<void> {
+    return this.control.publishNow();
   }
 
   /** Reads the workers' counters into the views the admin API serves. */
   async refresh(): Promise<void> {
     const answers = await this.#supervisor.request('stats', this.deps.readTimeoutMs ?? 2000);
-    const stats = answers.map((a) => a.stats);
-    mirrorCounters(this.control.pools(), stats);
-    if (stats.length > 0) this.#listeners = sumListeners(stats);
+    if (answers.length > 0) this.#reports = answers.map((a) => a.stats);
   }
 
   /** The open connections of one target over every worker, newest first, each marked with its worker. */
@@ -177,16 +120,11 @@ export class ClusterEngine implements Engine {
 
   async shutdown(drainMs: number): Promise<void> {
     await this.#supervisor.drain(drainMs);
-    await this.control.shutdown(0);
+    await this.control.stop();
   }
 
   async stop(): Promise<void> {
     await this.#supervisor.kill();
     await this.control.stop();
   }
-}
-
-function failure(r: AckResult): LbError {
-  if (r.gone) return new LbError('LB_ERR_WORKER', `worker ${r.slot} exited or did not answer before it was ready`);
-  return new LbError((r.error?.code ?? 'LB_ERR_INTERNAL') as LbErrorCode, r.error?.message ?? 'unknown error');
 }

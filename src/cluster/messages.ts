@@ -23,13 +23,13 @@ const targetSpec = z
   .strict();
 
 /** One target as the primary sees it: the workers take membership, weight, health and admin state. */
-const targetState = z
-  .object({
-    spec: targetSpec,
-    health: z.enum(['unknown', 'healthy', 'unhealthy']),
-    admin: z.enum(ADMIN_STATES as ['ready', 'drain', 'maint']),
-  })
-  .strict();
+const health = z.enum(['unknown', 'healthy', 'unhealthy']);
+const admin = z.enum(ADMIN_STATES as ['ready', 'drain', 'maint']);
+
+/** Its last change of health or state, and why (the store's, so that every data plane tells the same). */
+const change = z.object({ at: z.number(), cause: z.string() }).strict();
+
+const targetState = z.object({ spec: targetSpec, health, admin, lastChange: change.optional() }).strict();
 
 /** The config was validated once, in the primary; a worker only checks that it is one. */
 const isConfig = (v: unknown): v is Config =>
@@ -38,7 +38,16 @@ const isConfig = (v: unknown): v is Config =>
   ['listeners', 'pools', 'log'].every((k) => typeof (v as Record<string, unknown>)[k] === 'object') &&
   typeof (v as Record<string, unknown>).drainTimeout === 'number';
 
-const counters = z.object({ active: count, total: count, bytesFromClient: count, bytesToClient: count }).strict();
+const counters = z
+  .object({
+    active: count,
+    total: count,
+    bytesFromClient: count,
+    bytesToClient: count,
+    /** A removed target still draining: what it was, for the views. */
+    retired: z.object({ spec: targetSpec, health, admin }).strict().optional(),
+  })
+  .strict();
 
 /** A worker's own traffic: the primary sums these for the status and the pool views. */
 const workerStats = z
@@ -59,6 +68,11 @@ const workerStats = z
     ),
     /** pool → target id → counters (removed targets still draining included). */
     pools: z.record(z.string(), z.record(z.string(), counters)),
+    /** The relay of this worker's new connections (each worker chooses its own). */
+    relay: z
+      .object({ mode: z.enum(['native', 'js']), reason: z.string(), nativeConnections: count })
+      .strict()
+      .optional(),
   })
   .strict();
 

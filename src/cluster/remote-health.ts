@@ -1,5 +1,5 @@
 import type { TargetId } from '../core/types.js';
-import type { HealthControl } from '../health/health-control.js';
+import type { PassiveHealth } from '../health/health-control.js';
 
 export interface PassiveReport {
   readonly pool: string;
@@ -9,12 +9,12 @@ export interface PassiveReport {
 }
 
 /**
- * A worker's stand-in for a pool's health checker. The primary runs the checks and the rise/fall
+ * A worker's passive health: the primary's control plane runs the checks and the rise/fall
  * state machine once for all workers; a worker only tells it what its own traffic saw. Every
  * failed connect is reported, but a success only when it follows a failure this worker reported
  * (it resets the primary's count): reporting every connect would put IPC on the hot path.
  */
-export class RemoteHealth implements HealthControl {
+export class RemoteHealth implements PassiveHealth {
   readonly #failing = new Set<TargetId>();
   /** When a success on a DOWN target was last reported (at most one a second each). */
   readonly #downReported = new Map<TargetId, number>();
@@ -42,20 +42,8 @@ export class RemoteHealth implements HealthControl {
     this.report({ pool: this.pool, target, ok: true, detail: 'connected' });
   }
 
-  track(): void {
-    // health comes with the primary's snapshots
-  }
-
-  untrack(target: TargetId): void {
+  forget(target: TargetId): void {
     this.#failing.delete(target);
     this.#downReported.delete(target);
-  }
-
-  reconfigure(): void {
-    // the primary's checker takes the new settings
-  }
-
-  stop(): Promise<void> {
-    return Promise.resolve();
   }
 }

@@ -12,7 +12,12 @@ import type { Snapshot, TargetState } from './messages.js';
 export function targetStates(store: Pick<TargetStore, 'snapshot'>): Record<string, TargetState[]> {
   const out: Record<string, TargetState[]> = {};
   for (const [name, p] of Object.entries(store.snapshot().pools))
-    out[name] = p.targets.map((t) => ({ spec: { ...t.spec }, health: t.health, admin: t.admin }));
+    out[name] = p.targets.map((t) => ({
+      spec: { ...t.spec },
+      health: t.health,
+      admin: t.admin,
+      ...(t.lastChange ? { lastChange: { at: t.lastChange.at, cause: t.lastChange.cause } } : {}),
+    }));
   return out;
 }
 

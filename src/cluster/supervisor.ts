@@ -11,6 +11,7 @@ import {
   type WorkerStats,
 } from './messages.js';
 import type { PassiveReport } from './remote-health.js';
+import type { AckResult, DataPlaneLink } from '../plane/plane-link.js';
 import { PendingRequests } from './requests.js';
 import type { WorkerSlotState } from './worker-view.js';
 import { NO_CRASHES, onCrash, type CrashRecord, type RestartPolicy } from './restart-policy.js';
@@ -28,10 +29,7 @@ export type Spawn = (slot: number) => WorkerHandle;
 type Applied = Extract<ToPrimary, { type: 'applied' }>;
 /** A worker's answer to a request of the primary. */
 type Answer = Extract<ToPrimary, { type: 'stats' | 'metrics' | 'connections' }>;
-/** What became of one worker after a snapshot: it applied it (or failed to), or it was gone. */
-export type AckResult = { readonly slot: number } & (
-  { readonly gone: true } | ({ readonly gone: false } & Pick<Applied, 'ok' | 'summary' | 'error' | 'stats'>)
-);
+export type { AckResult } from '../plane/plane-link.js';
 
 interface Slot extends WorkerSlotState {
   readonly id: number;
@@ -65,9 +63,12 @@ export interface SupervisorDeps {
 /**
  * Keeps `count` worker processes running: forks them, sends each the current snapshot, restarts
  * one that dies (with backoff: a crash loop is logged and slowed, never spun), and tells them to
- * drain. Talks to them only through the messages of messages.ts.
+ * drain. Talks to them only through the messages of messages.ts. It is the control plane's link
+ * to its data planes in a cluster (plane/plane-link.ts).
  */
-export class Supervisor {
+export class Supervisor implements DataPlaneLink {
+  /** Each snapshot is an IPC message to every worker: changes of one tick go together. */
+  readonly coalesce = true;
   readonly #slots: Slot[];
   readonly #acks = new Set<AckWaiter>();
   readonly #requests: PendingRequests<Answer>;

@@ -1,6 +1,7 @@
 // The program a cluster worker runs (the primary forks it: src/cluster/supervisor.ts). Everything
 // it serves comes from the primary over IPC; it reads no config and no command line.
 import { installExitGuard } from '../cli/exit-guard.js';
+import { onStopSignals } from '../cli/stop-signals.js';
 import type { Channel } from './channel.js';
 import { ClusterWorker } from './worker.js';
 
@@ -27,14 +28,8 @@ const stop = (): void => {
   guard.deadline(worker.drainTimeout + DRAIN_SLACK_MS, 1);
   worker.drain(worker.drainTimeout);
 };
-let signals = 0;
-const onSignal = (): void => {
-  // A terminal's Ctrl-C reaches the workers too: drain like the primary, and a second one ends now.
-  if (++signals > 1) process.exit(1);
-  stop();
-};
-process.on('SIGTERM', onSignal);
-process.on('SIGINT', onSignal);
-process.on('SIGHUP', () => undefined); // reloads go through the primary; a hangup must not kill a worker
+// As the primary: a second SIGTERM/SIGINT ends it now; reloads go through the primary, and a
+// hangup must not kill a worker.
+onStopSignals({ stop, again: () => process.exit(1) });
 process.on('disconnect', stop); // the primary is gone
 worker.start();

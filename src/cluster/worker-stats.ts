@@ -1,15 +1,28 @@
 import { openBytes, type OpenBytes } from '../listener/open-bytes.js';
 import type { PoolRuntime } from '../pool/pool-runtime.js';
 import type { Target } from '../pool/target.js';
-import type { ListenerView, RuntimeView } from '../runtime.js';
+import type { RelayStatus } from '../proxy/relay-choice.js';
+import type { ListenerView } from '../runtime.js';
 import type { WorkerStats } from './messages.js';
 
-// Connection counters live in the workers (they run the sessions); the primary's admin API shows
-// their sum. Pure functions over values: collect in a worker, sum and mirror in the primary.
+// Connection counters live in the data planes (they run the sessions): each reports its own, and
+// the views read them beside the target store (admin/runtime-view.ts). Pure functions over
+// values: collect in a data plane, sum over the workers of a cluster.
 
 type Counters = WorkerStats['pools'][string][string];
 
+/** pool → target id → counters, of one data plane or summed over the workers. */
+export type PlaneTraffic = WorkerStats['pools'];
+
+/** What collectStats() reads: a data plane. */
+export interface TrafficSource {
+  listeners(): ReadonlyMap<string, ListenerView>;
+  pools(): ReadonlyMap<string, PoolRuntime>;
+  relayStatus?(): RelayStatus;
+}
+
 // Bytes of closed connections plus those of the ones still open, as a single process shows them.
+// A removed target still draining carries what it was, for the views' `draining` list.
 const countersOf = (t: Target, pool: string, open: OpenBytes): Counters => {
   const live = open.targets.get(pool)?.get(t.id);
   return {
@@ -17,13 +30,14 @@ const countersOf = (t: Target, pool: string, open: OpenBytes): Counters => {
     total: t.totalConnections,
     bytesFromClient: t.bytesFromClient + (live?.fromClient ?? 0),
     bytesToClient: t.bytesToClient + (live?.toClient ?? 0),
+    ...(t.removed ? { retired: { spec: { ...t.spec }, health: t.health, admin: t.admin } } : {}),
   };
 };
 
 const NO_SESSIONS: ReturnType<ListenerView['sessions']> = new Set();
 
 /** A worker's listeners and per-target counters (targets removed but still draining included). */
-export function collectStats(rt: Pick<RuntimeView, 'listeners' | 'pools'>): WorkerStats {
+export function collectStats(rt: TrafficSource): WorkerStats {
   const pools: WorkerStats['pools'] = {};
   const open = openBytes(rt.listeners().values());
   for (const [name, p] of rt.pools()) {
@@ -40,7 +54,8 @@ export function collectStats(rt: Pick<RuntimeView, 'listeners' | 'pools'>): Work
     active: l.activeConnections,
     total: l.totalConnections,
   }));
-  return { connections: listeners.reduce((n, l) => n + l.active, 0), listeners, pools };
+  const relay = rt.relayStatus?.();
+  return { connections: listeners.reduce((n, l) => n + l.active, 0), listeners, pools, ...(relay ? { relay } : {}) };
 }
 
 /** The listeners of all workers, their counters summed (every worker listens on the same ones). */
@@ -67,32 +82,25 @@ export function sumListeners(all: readonly WorkerStats[]): Map<string, ListenerV
   return out;
 }
 
-/**
- * Writes the workers' summed counters into the primary's targets, which carry no connections of
- * their own, so that the pool and target views of the admin API read as in one process. A target
- * the primary removed while it had connections is forgotten once the workers report none.
- */
-export function mirrorCounters(pools: ReadonlyMap<string, PoolRuntime>, all: readonly WorkerStats[]): void {
-  for (const [name, rt] of pools) {
-    const sum = (id: string): Counters => {
-      const c = { active: 0, total: 0, bytesFromClient: 0, bytesToClient: 0 };
-      for (const s of all) {
-        const w = s.pools[name]?.[id];
-        if (!w) continue;
-        c.active += w.active;
-        c.total += w.total;
-        c.bytesFromClient += w.bytesFromClient;
-        c.bytesToClient += w.bytesToClient;
+/** The target counters of all workers, summed (a removed target drains in each of them). */
+export function sumTraffic(all: readonly WorkerStats[]): PlaneTraffic {
+  const out: Record<string, Record<string, Counters>> = {};
+  for (const s of all)
+    for (const [pool, targets] of Object.entries(s.pools)) {
+      const into = (out[pool] ??= {});
+      for (const [id, c] of Object.entries(targets)) {
+        const prev = into[id];
+        into[id] = prev
+          ? {
+              ...prev,
+              active: prev.active + c.active,
+              total: prev.total + c.total,
+              bytesFromClient: prev.bytesFromClient + c.bytesFromClient,
+              bytesToClient: prev.bytesToClient + c.bytesToClient,
+              ...((prev.retired ?? c.retired) ? { retired: prev.retired ?? c.retired } : {}),
+            }
+          : c;
       }
-      return c;
-    };
-    for (const t of [...rt.pool.targets(), ...rt.pool.retired()]) {
-      const c = sum(t.id);
-      t.totalConnections = c.total;
-      t.bytesFromClient = c.bytesFromClient;
-      t.bytesToClient = c.bytesToClient;
-      t.activeConnections = c.active;
-      if (t.removed && c.active === 0) rt.pool.forgetRetired(t.id);
     }
-  }
+  return out;
 }

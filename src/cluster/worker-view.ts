@@ -1,3 +1,4 @@
+import type { RelayStatus } from '../proxy/relay-choice.js';
 import type { WorkerStats } from './messages.js';
 import type { CrashRecord } from './restart-policy.js';
 
@@ -25,6 +26,8 @@ export interface WorkerView {
   readonly activeConnections: number;
   /** Client connections this worker process accepted since it started (how evenly they share). */
   readonly totalConnections: number;
+  /** The relay of this worker's new connections (native or js, and why), as of its last report. */
+  readonly relay: RelayStatus | null;
 }
 
 /** The workers as GET /api/status shows them. */
@@ -40,6 +43,7 @@ export function workerViews(slots: readonly WorkerSlotState[], now: number): Wor
       restarts: s.record.restarts,
       activeConnections: s.stats?.connections ?? 0,
       totalConnections: s.stats?.listeners.reduce((n, l) => n + l.total, 0) ?? 0,
+      relay: s.stats?.relay ?? null,
     };
   });
 }

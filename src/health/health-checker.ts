@@ -1,7 +1,6 @@
 import type { Clock, TimerHandle } from '../core/clock.js';
 import type { HealthState, TargetId, TargetSpec } from '../core/types.js';
 import { initialHealth, markedDown, nextHealth, type HealthCounter } from './hysteresis.js';
-import type { HealthControl } from './health-control.js';
 import type { Probe, ProbeResult } from './probe.js';
 import { checkInterval, firstCheckDelay, nextCheckDelay } from './schedule.js';
 
@@ -37,7 +36,11 @@ export interface HealthSink {
 
 interface Tracked {
   spec: TargetSpec;
-  counter: HealthCounter;
+  /** Consecutive results: the evidence. The verdict (healthy or not) is the owner's (HealthOwner). */
+  successes: number;
+  failures: number;
+  /** This DOWN episode began with traffic's mark (hysteresis.ts markedDown): one good check ends it. */
+  byTraffic: boolean;
   timer: TimerHandle | undefined;
   inFlight: AbortController | undefined;
   running: Promise<void> | undefined;
@@ -47,17 +50,33 @@ interface Tracked {
   dueAt: number;
 }
 
+/**
+ * Where the verdict of each target lives. In the program it is the target store (health is held
+ * once, there: src/plane/pool-health.ts); the checker reads it before every step and reports a
+ * change through its sink, which writes it there. A checker used alone keeps its own.
+ */
+export type HealthOwner = (id: TargetId) => HealthState | undefined;
+
 /** Active and passive health for one pool's targets, on an injected clock. */
-export class HealthChecker implements HealthControl {
+export class HealthChecker {
   readonly #tracked = new Map<TargetId, Tracked>();
+  /** The verdicts when no owner is given. */
+  readonly #own = new Map<TargetId, HealthState>();
   #settings: HealthSettings;
   #stopped = false;
 
   constructor(
     settings: HealthSettings,
-    private readonly deps: { clock: Clock; probe: Probe; sink: HealthSink; random: () => number },
+    private readonly deps: { clock: Clock; probe: Probe; sink: HealthSink; random: () => number; owner?: HealthOwner },
   ) {
     this.#settings = settings;
+  }
+
+  #counter(t: Tracked): HealthCounter {
+    const id = t.spec.id;
+    const state = (this.deps.owner ? this.deps.owner(id) : this.#own.get(id)) ?? 'unknown';
+    if (state !== 'unhealthy') t.byTraffic = false; // the episode ended, whoever ended it
+    return { state, successes: t.successes, failures: t.failures, ...(t.byTraffic ? { byTraffic: true } : {}) };
   }
 
   get settings(): HealthSettings {
@@ -80,7 +99,7 @@ export class HealthChecker implements HealthControl {
       if (t.timer) this.deps.clock.clearTimeout(t.timer);
       t.timer = undefined;
       if (settings.intervalMs > 0) this.#schedule(t, firstCheckDelay(settings.intervalMs, this.deps.random));
-      else if (t.counter.state === 'unhealthy') this.#retryLater(t);
+      else if (this.#counter(t).state === 'unhealthy') this.#retryLater(t);
     }
   }
 
@@ -92,7 +111,9 @@ export class HealthChecker implements HealthControl {
     }
     const t: Tracked = {
       spec,
-      counter: initialHealth,
+      successes: 0,
+      failures: 0,
+      byTraffic: false,
       timer: undefined,
       inFlight: undefined,
       running: undefined,
@@ -108,6 +129,7 @@ export class HealthChecker implements HealthControl {
     const t = this.#tracked.get(id);
     if (!t) return;
     this.#tracked.delete(id);
+    this.#own.delete(id);
     if (t.timer) this.deps.clock.clearTimeout(t.timer);
     t.inFlight?.abort();
   }
@@ -115,11 +137,12 @@ export class HealthChecker implements HealthControl {
   /** Passive check: `fall` consecutive failed connects from real traffic mark the target down. */
   reportConnectFailure(id: TargetId, detail: string): void {
     const t = this.#tracked.get(id);
-    if (!t || t.counter.state === 'unhealthy') return;
-    const failures = t.counter.failures + 1;
-    t.counter = { ...t.counter, successes: 0, failures };
+    if (!t || this.#counter(t).state === 'unhealthy') return;
+    const failures = t.failures + 1;
+    t.successes = 0;
+    t.failures = failures;
     if (failures < this.#settings.fall) return;
-    this.#transition(t, markedDown(t.counter), `after ${failures} failed connections: ${detail}`);
+    this.#transition(t, markedDown(this.#counter(t)), `after ${failures} failed connections: ${detail}`);
     if (this.#settings.intervalMs === 0) return this.#retryLater(t);
     // Traffic can mark a target down in milliseconds (a restart): probe it at once and then at the
     // fast interval, so that a backend that is back rises in well under a second.
@@ -151,16 +174,22 @@ export class HealthChecker implements HealthControl {
   reportConnectSuccess(id: TargetId): void {
     const t = this.#tracked.get(id);
     if (!t) return;
-    if (t.counter.state === 'unhealthy') {
+    if (this.#counter(t).state === 'unhealthy') {
       if (!t.fast) {
         t.fast = true;
         this.#checkSoon(t);
       }
-    } else if (t.counter.failures > 0) t.counter = { ...t.counter, failures: 0 };
+    } else t.failures = 0;
   }
 
   state(id: TargetId): HealthState | undefined {
-    return this.#tracked.get(id)?.counter.state;
+    const t = this.#tracked.get(id);
+    return t && this.#counter(t).state;
+  }
+
+  /** The targets checked now. */
+  tracked(): TargetId[] {
+    return [...this.#tracked.keys()];
   }
 
   async stop(): Promise<void> {
@@ -204,10 +233,10 @@ export class HealthChecker implements HealthControl {
     // A check that failed on this host (EMFILE…) is not counted: it says nothing of the target.
     if (!result.ok && result.local === true) {
       if (s.intervalMs > 0)
-        this.#schedule(t, nextCheckDelay(checkInterval(s, t.counter, t.fast), s.jitter, this.deps.random));
+        this.#schedule(t, nextCheckDelay(checkInterval(s, this.#counter(t), t.fast), s.jitter, this.deps.random));
       return;
     }
-    const next = nextHealth(t.counter, result.ok, s.rise, s.fall);
+    const next = nextHealth(this.#counter(t), result.ok, s.rise, s.fall);
     const cause = result.ok
       ? `after ${next.successes} successful check${next.successes === 1 ? '' : 's'}`
       : `after ${next.failures} failed check${next.failures === 1 ? '' : 's'}: ${result.detail}`;
@@ -217,8 +246,12 @@ export class HealthChecker implements HealthControl {
   }
 
   #transition(t: Tracked, next: HealthCounter, cause: string): void {
-    const from = t.counter.state;
-    t.counter = next;
-    if (from !== next.state) this.deps.sink.onTransition({ id: t.spec.id, from, to: next.state, cause });
+    const from = this.#counter(t).state;
+    t.successes = next.successes;
+    t.failures = next.failures;
+    t.byTraffic = next.byTraffic === true;
+    if (from === next.state) return;
+    if (!this.deps.owner) this.#own.set(t.spec.id, next.state);
+    this.deps.sink.onTransition({ id: t.spec.id, from, to: next.state, cause });
   }
 }

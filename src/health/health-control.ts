@@ -1,22 +1,15 @@
-import type { TargetId, TargetSpec } from '../core/types.js';
-import type { HealthSettings } from './health-checker.js';
-import type { Probe } from './probe.js';
+import type { TargetId } from '../core/types.js';
 
 /**
- * What a pool needs of the health of its targets. In one process that is the HealthChecker; in
- * a cluster worker it is a relay that reports passive results to the primary, which owns the
- * checks and the state machine (src/cluster/remote-health.ts).
+ * What a data plane's sessions report of their connects: the passive half of health. The
+ * control plane owns the checks, the rise/fall state machine and (in its target store) the
+ * verdict; in one process this goes to its checkers directly, from a cluster worker over IPC
+ * (src/cluster/remote-health.ts).
  */
-export interface HealthControl {
-  track(spec: TargetSpec): void;
-  untrack(id: TargetId): void;
-  /** New settings apply from each target's next check; health state is kept. */
-  reconfigure(settings: HealthSettings, probe: Probe): void;
-  /** Passive check: a connect from real traffic failed. */
+export interface PassiveHealth {
+  /** A connect from real traffic failed. */
   reportConnectFailure(id: TargetId, detail: string): void;
   reportConnectSuccess(id: TargetId): void;
-  stop(): Promise<void>;
+  /** The target left the pool: forget what was reported of it. */
+  forget?(id: TargetId): void;
 }
-
-/** What a session reports: the passive half. */
-export type PassiveHealth = Pick<HealthControl, 'reportConnectFailure' | 'reportConnectSuccess'>;

@@ -1,8 +1,16 @@
 import type { RuntimeView } from '../runtime.js';
 import { ADMIN_STATES, type HealthState } from '../core/types.js';
+import type { PoolRuntime } from '../pool/pool-runtime.js';
+import { isEligible } from '../pool/target.js';
 import type { Catalog } from './catalog.js';
 
-export type RuntimeSource = Pick<RuntimeView, 'listeners' | 'pools' | 'relayStatus' | 'udp'>;
+/** A data plane (its pools), the control plane (its store), or one process with both. */
+export type RuntimeSource = Pick<RuntimeView, 'listeners' | 'relayStatus' | 'udp'> & {
+  /** The data plane's pools: open connections and queues. */
+  pools?(): ReadonlyMap<string, PoolRuntime>;
+  /** The control plane's store: health, admin states, weights. */
+  readonly store?: RuntimeView['store'];
+};
 
 const HEALTH_STATES: readonly HealthState[] = ['healthy', 'unhealthy', 'unknown'];
 
@@ -28,7 +36,7 @@ function refreshDataGauges(c: Catalog, rt: RuntimeSource): void {
   for (const [listener, l] of rt.listeners()) c.listenerActive.set({ listener }, l.activeConnections);
   const relay = rt.relayStatus?.().mode;
   if (relay) for (const mode of ['native', 'js'] as const) c.relayMode.set({ mode }, relay === mode ? 1 : 0);
-  for (const [pool, p] of rt.pools()) {
+  for (const [pool, p] of rt.pools?.() ?? []) {
     let active = 0;
     for (const t of p.pool.targets()) {
       active += t.activeConnections;
@@ -42,12 +50,12 @@ function refreshDataGauges(c: Catalog, rt: RuntimeSource): void {
 
 function refreshControlGauges(c: Catalog, rt: RuntimeSource): void {
   for (const g of [c.poolEligibleTargets, c.targetHealth, c.targetAdminState, c.targetWeight]) g.reset();
-  for (const [pool, p] of rt.pools()) {
+  for (const [pool, p] of Object.entries(rt.store?.snapshot().pools ?? {})) {
     let eligible = 0;
-    for (const t of p.pool.targets()) {
+    for (const t of p.targets) {
       const target = t.id;
-      if (t.eligible) eligible++;
-      c.targetWeight.set({ pool, target }, t.weight);
+      if (isEligible({ removed: false, admin: t.admin, weight: t.spec.weight, health: t.health })) eligible++;
+      c.targetWeight.set({ pool, target }, t.spec.weight);
       for (const state of HEALTH_STATES) c.targetHealth.set({ pool, target, state }, t.health === state ? 1 : 0);
       for (const state of ADMIN_STATES) c.targetAdminState.set({ pool, target, state }, t.admin === state ? 1 : 0);
     }

@@ -4,12 +4,10 @@ import type { AdminState, HealthState, TargetSpec } from '../core/types.js';
 import type { Change, CheckRecord } from '../store/types.js';
 import { createBalancer } from '../balancer/registry.js';
 import type { PoolConfig } from '../config/schema.js';
-import { HealthChecker, type HealthSettings, type HealthSink } from '../health/health-checker.js';
-import type { HealthControl } from '../health/health-control.js';
-import type { Probe } from '../health/probe.js';
-import { createProbe } from '../health/probes/registry.js';
+import type { HealthSettings } from '../health/health-checker.js';
+import type { PassiveHealth } from '../health/health-control.js';
 import { tcpDialer } from '../proxy/dialer.js';
-import { poolCheckPrelude, proxyPrelude } from '../proxy/proxy-prelude.js';
+import { proxyPrelude } from '../proxy/proxy-prelude.js';
 import type { PoolContext, UpstreamSettings } from '../proxy/session-types.js';
 import { Pool } from './pool.js';
 import { SlotQueue, type QueueSettings } from './slot-queue.js';
@@ -63,15 +61,17 @@ export interface PoolRuntimeDeps {
   readonly clock: Clock;
   readonly random: () => number;
   readonly keepAliveMs: number;
-  readonly sinkFor: (pool: Pool) => HealthSink;
-  /** Replaces the local health checker (a cluster worker relays to the primary's). */
-  readonly health?: ((pool: string) => HealthControl) | undefined;
+  /** Where its sessions' connect results go: the control plane's health checks. */
+  readonly passive: PassiveHealth;
 }
 
-/** A pool with its health checker and dialing settings: what listeners route to. */
+/**
+ * A pool of the data plane with its dialing settings: what listeners route to. Its targets follow
+ * the control plane's store (sync()); their health is decided there (src/plane/pool-health.ts).
+ */
 export class PoolRuntime implements PoolContext {
   readonly pool: Pool;
-  readonly health: HealthControl;
+  readonly health: PassiveHealth;
   dialer;
   settings: UpstreamSettings;
   config: PoolConfig;
@@ -89,32 +89,20 @@ export class PoolRuntime implements PoolContext {
       [],
       new SlotQueue(deps.clock, queueSettings(config)),
     );
-    this.health =
-      deps.health?.(name) ??
-      new HealthChecker(healthSettings(config), {
-        clock: deps.clock,
-        probe: this.#probe(config),
-        sink: deps.sinkFor(this.pool),
-        random: deps.random,
-      });
+    this.health = deps.passive;
     this.dialer = tcpDialer({ keepAliveMs: deps.keepAliveMs });
     this.settings = upstreamSettings(config);
     this.prelude = proxyPrelude(config.proxyProtocol);
   }
 
-  #probe(config: PoolConfig): Probe {
-    return createProbe(config.healthCheck, poolCheckPrelude(config));
-  }
-
   /**
-   * Makes this pool follow the target store (in this process, or the primary's over IPC):
+   * Makes this pool follow the control plane's target store (fed in this process or over IPC):
    * membership and weights first (unchanged targets keep their counters), then admin state and
    * health, in one synchronous pass so that no connection is balanced on a half-applied state.
-   * A target in maintenance is not checked; leaving maintenance tracks it again.
    */
   sync(states: readonly SyncedTarget[]): void {
     const diff = this.pool.setTargets(states.map((s) => s.spec));
-    for (const id of diff.removed) this.health.untrack(id);
+    for (const id of diff.removed) this.health.forget?.(id);
     for (const s of states) {
       const t = this.pool.get(s.spec.id);
       if (!t) continue;
@@ -122,22 +110,15 @@ export class PoolRuntime implements PoolContext {
       if (t.health !== s.health) this.pool.setHealth(t.id, s.health, s.lastChange?.cause ?? '', 0);
       if (s.lastChange !== undefined) t.lastChange = s.lastChange;
       if (s.lastCheck !== undefined) t.lastCheck = s.lastCheck;
-      if (s.admin === 'maint') this.health.untrack(t.id);
-      else this.health.track(s.spec);
     }
   }
 
-  /** Applies a changed pool config in place: targets, algorithm, checks and timeouts. */
+  /** Applies a changed pool config in place: algorithm, queue, timeouts (the checks are the control plane's). */
   update(config: PoolConfig): void {
     if (config.algorithm !== this.config.algorithm) this.pool.setBalancer(createBalancer(config.algorithm, this.deps));
-    this.health.reconfigure(healthSettings(config), this.#probe(config));
     this.settings = upstreamSettings(config);
     this.pool.queue.settings = queueSettings(config);
     this.prelude = proxyPrelude(config.proxyProtocol);
     this.config = config;
-  }
-
-  async stop(): Promise<void> {
-    await this.health.stop();
   }
 }

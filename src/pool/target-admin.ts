@@ -1,8 +1,6 @@
 import { formatHostPort, parseHostPort } from '../core/address.js';
-import { LbError } from '../core/errors.js';
 import type { TargetId } from '../core/types.js';
-import type { PoolRuntime } from './pool-runtime.js';
-import type { Target } from './target.js';
+import type { TargetState, TargetStore } from '../store/target-store.js';
 
 // Runtime changes to targets go through the target store (src/store/target-store.ts), which
 // also says what a reload does to them; these helpers find what a request names.
@@ -12,12 +10,6 @@ export function targetIdOf(address: string): TargetId {
   return formatHostPort(parseHostPort(address, 'target'));
 }
 
-export function findTarget(rt: PoolRuntime, id: TargetId): Target {
-  const t = rt.pool.get(id);
-  if (t) return t;
-  const known = rt.pool.targets().map((x) => x.id);
-  throw new LbError(
-    'LB_ERR_NOT_FOUND',
-    `pool "${rt.name}" has no target ${id}${known.length ? ` (targets: ${known.join(', ')})` : ' (it has no targets)'}`,
-  );
-}
+/** A target of the store's pool, or a 404 naming the ones it has. */
+export const findTarget = (store: Pick<TargetStore, 'requireTarget'>, pool: string, id: TargetId): TargetState =>
+  store.requireTarget(pool, id);

@@ -47,6 +47,17 @@ export class Target implements Candidate {
 
   /** Eligible but for its health: what a pool in panic may still try. */
   get usable(): boolean {
-    return !this.removed && this.admin === 'ready' && this.spec.weight > 0;
+    return isUsable(this.removed, this.admin, this.spec.weight);
   }
 }
+
+const isUsable = (removed: boolean, admin: AdminState, weight: number): boolean =>
+  !removed && admin === 'ready' && weight > 0;
+
+/** Gets new connections: a ready member with a weight, not DOWN (what the views show of any target). */
+export const isEligible = (t: {
+  readonly removed: boolean;
+  readonly admin: AdminState;
+  readonly weight: number;
+  readonly health: HealthState;
+}): boolean => isUsable(t.removed, t.admin, t.weight) && t.health !== 'unhealthy';

@@ -47,7 +47,7 @@ export function restoreState(app: RuntimeView, saved: SavedState, o: { origin: s
     report.pools.push(name);
     if (sp.changedAtRuntime) restoreMembership(app, name, sp);
     // Without checks nothing would ever correct a stale health: then it stays unknown.
-    const checked = app.pools().get(name)?.config.healthCheck.type !== 'none';
+    const checked = app.config?.pools[name]?.healthCheck.type !== 'none';
     for (const st of sp.targets) {
       const t = store.target(name, st.id);
       if (!t) continue; // the config no longer names it, and it was not added at runtime

@@ -158,19 +158,19 @@ export class TargetStore {
 
   /** Removes a target at runtime: it gets no new connections and its open ones finish. */
   removeTarget(pool: string, id: TargetId, cause: string, by = ADMIN_WRITER): TargetState {
-    const t = this.#mustTarget(pool, id);
+    const t = this.requireTarget(pool, id);
     this.#override(pool, id, by, { member: false }, cause);
     return t;
   }
 
   setWeight(pool: string, id: TargetId, weight: number, cause: string, by = ADMIN_WRITER): TargetState {
-    this.#mustTarget(pool, id);
+    this.requireTarget(pool, id);
     return this.#override(pool, id, by, { weight }, cause)!;
   }
 
   /** ready: in rotation; drain: no new connections; maint: out of rotation and not checked. */
   setAdminState(pool: string, id: TargetId, admin: AdminState, cause: string, by = ADMIN_WRITER): TargetState {
-    this.#mustTarget(pool, id);
+    this.requireTarget(pool, id);
     return this.#override(pool, id, by, { admin }, cause)!;
   }
 
@@ -316,7 +316,8 @@ export class TargetStore {
     return p;
   }
 
-  #mustTarget(pool: string, id: TargetId): TargetState {
+  /** The target, or LB_ERR_NOT_FOUND naming the pool's targets. */
+  requireTarget(pool: string, id: TargetId): TargetState {
     const p = this.#mustPool(pool);
     const t = p.targets.get(id);
     if (t) return t;

@@ -1,22 +1,29 @@
-import type { App } from '../app.js';
+import type { Clock } from '../core/clock.js';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log/logger.js';
 import { UdpAccessLog } from './udp-access-log.js';
 import { UdpPlane, type UdpPoolSource } from './udp-plane.js';
-import { udpRole } from './udp-workers.js';
+import type { UdpRole } from './udp-workers.js';
 
 export { UdpPlane } from './udp-plane.js';
 
 /**
- * The App's UDP plane, wired in one call: the access log follows the config's `log.access`, and
- * the cluster role (which workers bind UDP) comes from the worker's environment.
+ * A data plane's UDP listeners, wired in one call: the access log follows the config's
+ * `log.access`, and `role` says whether this process serves UDP (udp-workers.ts).
  */
-export function udpPlaneFor(app: Pick<App, 'deps' | 'config'>, pools: UdpPoolSource): UdpPlane {
-  const { log, clock } = app.deps;
+export function udpPlaneFor(
+  deps: { readonly log: Logger; readonly clock: Clock },
+  config: () => Config | undefined,
+  pools: UdpPoolSource,
+  role: UdpRole,
+): UdpPlane {
+  const { log, clock } = deps;
   return new UdpPlane({
     log,
     clock,
     pools,
-    observer: new UdpAccessLog(log.child({ component: 'access' }), () => app.config?.log.access ?? true),
-    role: app.deps.serveTraffic === false ? { serve: false } : udpRole(process.env),
+    observer: new UdpAccessLog(log.child({ component: 'access' }), () => config()?.log.access ?? true),
+    role,
   });
 }
 

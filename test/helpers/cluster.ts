@@ -11,6 +11,7 @@ export interface WorkerStatus {
   readonly restarts: number;
   readonly activeConnections: number;
   readonly totalConnections: number;
+  readonly relay: { mode: string; reason: string; nativeConnections: number } | null;
 }
 
 export interface ClusterStatus {

@@ -1,7 +1,6 @@
 import { formatHostPort } from '../../src/core/address.js';
 import type { AdminState, TargetSpec } from '../../src/core/types.js';
 import type { PoolRuntime } from '../../src/pool/pool-runtime.js';
-import { findTarget } from '../../src/pool/target-admin.js';
 import type { TargetStore } from '../../src/store/target-store.js';
 
 // Runtime changes to a pool of an App, as the admin API makes them: through its target store.
@@ -14,10 +13,11 @@ export const storedPool = (app: { pools(): ReadonlyMap<string, PoolRuntime>; sto
 export const addTarget = (rt: StoredPool, spec: Omit<TargetSpec, 'id'>) =>
   rt.store.addTarget(rt.name, { ...spec, id: formatHostPort(spec) }, 'admin POST by test');
 
+/** Removes a target; returns the data plane's Target, which the removal marks removed. */
 export const removeTarget = (rt: StoredPool, id: string) => {
-  const t = findTarget(rt, id);
+  const t = rt.pool.get(id);
   rt.store.removeTarget(rt.name, id, 'admin DELETE by test');
-  return t;
+  return t!;
 };
 
 export const setWeight = (rt: StoredPool, id: string, weight: number) =>

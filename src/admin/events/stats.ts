@@ -1,8 +1,9 @@
-import { openBytes } from '../../listener/open-bytes.js';
 import type { RuntimeView } from '../../runtime.js';
+import { drainingIn } from '../runtime-view.js';
 
 // The periodic `stats` event: counters of every listener, pool and target, with rates over the
-// time since the previous event. Pure over the runtime and the previous sample.
+// time since the previous event. Pure over the runtime (the store's targets, the data planes'
+// counters) and the previous sample.
 
 export interface Counters {
   readonly active: number;
@@ -70,7 +71,6 @@ export function sampleStats(
     counters.set(key, c);
     return { ...c, ...rates(c, prev?.counters.get(key), seconds) };
   };
-  const open = openBytes(app.listeners().values());
   const listeners: StatsEvent['listeners'] = {};
   for (const l of app.listeners().values()) {
     const f = figures(`l\n${l.name}`, {
@@ -83,16 +83,17 @@ export function sampleStats(
     listeners[l.name] = { active: f.active, total: f.total, connRate: f.connRate, rejected: rejected ?? null };
   }
   const pools: StatsEvent['pools'] = {};
-  for (const [name, rt] of app.pools()) {
+  const traffic = app.traffic();
+  for (const name of Object.keys(app.store.snapshot().pools)) {
     const targets: StatsEvent['pools'][string]['targets'] = {};
     const sum = { active: 0, total: 0, bytesIn: 0, bytesOut: 0 };
-    for (const t of [...rt.pool.targets(), ...rt.pool.retired()]) {
-      const live = open.targets.get(name)?.get(t.id);
+    for (const t of [...(app.store.pool(name)?.targets ?? []), ...drainingIn(app, name, traffic)]) {
+      const n = traffic[name]?.[t.id];
       const c: Counters = {
-        active: t.activeConnections,
-        total: t.totalConnections,
-        bytesIn: t.bytesFromClient + (live?.fromClient ?? 0),
-        bytesOut: t.bytesToClient + (live?.toClient ?? 0),
+        active: n?.active ?? 0,
+        total: n?.total ?? 0,
+        bytesIn: n?.bytesFromClient ?? 0,
+        bytesOut: n?.bytesToClient ?? 0,
       };
       sum.active += c.active;
       sum.total += c.total;

@@ -23,9 +23,9 @@ export const configDiffRoute: Route = {
     const diff = diffConfigs(ctx.app.config, next.config);
     const lines = diffLines(diff);
     // Targets and weights changed through the API: a reload resets them even when the file did not change.
-    const resetsRuntimeChanges = [...ctx.app.pools().values()]
-      .filter((p) => p.name in next.config.pools && changedAtRuntime(ctx.app, p.name))
-      .map((p) => p.name);
+    const resetsRuntimeChanges = Object.keys(ctx.app.store.snapshot().pools).filter(
+      (name) => name in next.config.pools && changedAtRuntime(ctx.app, name),
+    );
     return { json: { version, changes: lines.length, lines, diff, resetsRuntimeChanges } };
   },
 };

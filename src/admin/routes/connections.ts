@@ -21,23 +21,29 @@ export const connectionRoutes: readonly Route[] = [
     method: 'GET',
     path: '/api/pools/:pool/targets/:target/connections',
     handle: async (req, ctx) => {
-      const rt = findPool(ctx, req.params.pool!);
+      const pool = findPool(ctx, req.params.pool!);
       let id: string;
       try {
         id = targetIdOf(req.params.target!);
       } catch (e) {
         throw new InvalidArgumentError(e instanceof Error ? e.message : String(e));
       }
-      const t = findTarget(rt, id);
+      findTarget(ctx.app.store, pool, id);
       const raw = req.query.get('limit') ?? '200';
       const limit = limitSchema.safeParse(raw);
       if (!limit.success)
         throw new InvalidArgumentError(`limit: a whole number from 1 to ${MAX_CONNECTIONS_LISTED}, not "${raw}"`);
       const connections = ctx.connections
-        ? await ctx.connections(rt.name, id, limit.data)
-        : openConnections(ctx.app.listeners().values(), rt.name, id, limit.data);
+        ? await ctx.connections(pool, id, limit.data)
+        : openConnections(ctx.app.listeners().values(), pool, id, limit.data);
       return {
-        json: { pool: rt.name, target: id, open: t.activeConnections, shown: connections.length, connections },
+        json: {
+          pool,
+          target: id,
+          open: ctx.app.traffic()[pool]?.[id]?.active ?? 0,
+          shown: connections.length,
+          connections,
+        },
       };
     },
   },

@@ -2,14 +2,12 @@ import { z } from 'zod';
 import { InvalidArgumentError } from '../../core/errors.js';
 import { ADMIN_STATES, type AdminState } from '../../core/types.js';
 import { targetSchema } from '../../config/schema.js';
-import type { PoolRuntime } from '../../pool/pool-runtime.js';
 import { formatHostPort } from '../../core/address.js';
 import { findTarget, targetIdOf } from '../../pool/target-admin.js';
-import type { Target } from '../../pool/target.js';
 import { parseBody } from '../body.js';
 import type { AdminContext } from '../context.js';
 import type { AdminRequest, Route } from '../router.js';
-import { openBytesOf, targetView } from '../runtime-view.js';
+import { configuredIn, targetView, type ShownTarget } from '../runtime-view.js';
 import { findPool } from './pools.js';
 
 // Runtime membership changes. What a reload does to them is said in every answer (`note`).
@@ -45,8 +43,12 @@ function targetParam(req: AdminRequest): string {
   }
 }
 
-const answer = (ctx: AdminContext, rt: PoolRuntime, t: Target, note: string) => {
-  const target = targetView(rt, t, openBytesOf(ctx.app));
+/** A target of the store with the data planes' counters. */
+const viewOf = (ctx: AdminContext, pool: string, t: ShownTarget, removed = false) =>
+  targetView(t, ctx.app.traffic()[pool]?.[t.id], { removed, configured: configuredIn(ctx.app, pool) });
+
+const answer = (ctx: AdminContext, pool: string, t: ShownTarget, note: string, removed = false) => {
+  const target = viewOf(ctx, pool, t, removed);
   return { target, note: target.fromConfig ? note : `${note}; ${ADDED_NOTE}` };
 };
 
@@ -55,9 +57,8 @@ export const targetRoutes: readonly Route[] = [
     method: 'GET',
     path: '/api/pools/:pool/targets/:target',
     handle: (req, ctx) => {
-      const rt = findPool(ctx, req.params.pool!);
-      const t = findTarget(rt, targetParam(req));
-      return { json: targetView(rt, t, openBytesOf(ctx.app)) };
+      const pool = findPool(ctx, req.params.pool!);
+      return { json: viewOf(ctx, pool, findTarget(ctx.app.store, pool, targetParam(req))) };
     },
   },
   {
@@ -65,27 +66,28 @@ export const targetRoutes: readonly Route[] = [
     path: '/api/pools/:pool/targets',
     body: true,
     handle: async (req, ctx) => {
-      const rt = findPool(ctx, req.params.pool!);
+      const pool = findPool(ctx, req.params.pool!);
       const spec = parseBody(targetSchema, await req.json(), 'target');
       const id = formatHostPort(spec);
-      ctx.app.store.addTarget(rt.name, { ...spec, id }, causeOf(req));
-      const t = findTarget(rt, id);
-      return { status: 201, json: answer(ctx, rt, t, MEMBERSHIP_NOTE) };
+      ctx.app.store.addTarget(pool, { ...spec, id }, causeOf(req));
+      return { status: 201, json: answer(ctx, pool, findTarget(ctx.app.store, pool, id), MEMBERSHIP_NOTE) };
     },
   },
   {
     method: 'DELETE',
     path: '/api/pools/:pool/targets/:target',
     handle: (req, ctx) => {
-      const rt = findPool(ctx, req.params.pool!);
-      const t = findTarget(rt, targetParam(req));
-      ctx.app.store.removeTarget(rt.name, t.id, causeOf(req));
-      const open = t.activeConnections;
+      const pool = findPool(ctx, req.params.pool!);
+      const t = findTarget(ctx.app.store, pool, targetParam(req));
+      const view = viewOf(ctx, pool, t, true); // its counters as it leaves
+      ctx.app.store.removeTarget(pool, t.id, causeOf(req));
+      const open = view.activeConnections;
       const drain =
         open > 0
           ? `it drains: its ${open} open connection${open === 1 ? '' : 's'} finish, no new ones`
           : 'it had no open connections';
-      return { json: answer(ctx, rt, t, `${drain}; ${MEMBERSHIP_NOTE}`) };
+      const note = `${drain}; ${MEMBERSHIP_NOTE}`;
+      return { json: { target: view, note: view.fromConfig ? note : `${note}; ${ADDED_NOTE}` } };
     },
   },
   {
@@ -93,20 +95,20 @@ export const targetRoutes: readonly Route[] = [
     path: '/api/pools/:pool/targets/:target',
     body: true,
     handle: async (req, ctx: AdminContext) => {
-      const rt = findPool(ctx, req.params.pool!);
+      const pool = findPool(ctx, req.params.pool!);
       const id = targetParam(req);
-      findTarget(rt, id);
+      findTarget(ctx.app.store, pool, id);
       const body = parseBody(patchSchema, await req.json(), 'target change');
       const notes: string[] = [];
       if (body.weight !== undefined) {
-        ctx.app.store.setWeight(rt.name, id, body.weight, causeOf(req));
+        ctx.app.store.setWeight(pool, id, body.weight, causeOf(req));
         notes.push(MEMBERSHIP_NOTE);
       }
       if (body.state !== undefined) {
-        ctx.app.store.setAdminState(rt.name, id, body.state, causeOf(req));
+        ctx.app.store.setAdminState(pool, id, body.state, causeOf(req));
         notes.push('the admin state survives reloads while the config names this target');
       }
-      return { json: answer(ctx, rt, findTarget(rt, id), notes.join('; ')) };
+      return { json: answer(ctx, pool, findTarget(ctx.app.store, pool, id), notes.join('; ')) };
     },
   },
 ];

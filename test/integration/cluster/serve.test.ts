@@ -32,6 +32,11 @@ test('--workers 2: both workers serve, /api/status lists them, /metrics sums the
       [2, 'running', 0],
     ],
   );
+  // Each worker chooses its own relay: the status says which one relays its new connections.
+  for (const w of status.workers) {
+    assert.ok(w.relay && ['native', 'js'].includes(w.relay.mode), `worker ${w.id} relay: ${JSON.stringify(w.relay)}`);
+    assert.ok(w.relay.reason.length > 0);
+  }
   const pids = status.workers.map((w) => w.pid).sort();
   assert.deepEqual([...new Set(lb.accessLines().map((l) => l.pid))].sort(), pids, 'the access log names the workers');
   assert.ok(!pids.includes(lb.proc.pid!), 'the primary carries no connection');

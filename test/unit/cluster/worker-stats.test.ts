@@ -1,12 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { App } from '../../../src/app.js';
+import { poolView } from '../../../src/admin/runtime-view.js';
 import type { WorkerStats } from '../../../src/cluster/messages.js';
-import { collectStats, mirrorCounters, sumListeners } from '../../../src/cluster/worker-stats.js';
-import { fanout } from '../../../src/log/access-log.js';
-import { createLogger } from '../../../src/log/logger.js';
-import { removeTarget, storedPool } from '../../helpers/target-changes.js';
-import { FakeClock, seededRandom } from '../../helpers/fake-clock.js';
+import { sumListeners, sumTraffic } from '../../../src/cluster/worker-stats.js';
+import { targetSpecs } from '../../../src/pool/pool-runtime.js';
+import { TargetStore } from '../../../src/store/target-store.js';
+import { FakeClock } from '../../helpers/fake-clock.js';
 import { config } from '../../helpers/app.js';
 
 const A = '127.0.0.1:1001';
@@ -29,18 +28,15 @@ const w2: WorkerStats = {
   pools: { web: { [A]: c(1, 4, 50) } },
 };
 
-async function control() {
-  const app = new App({
-    log: createLogger({ level: 'silent', format: 'json' }).log,
-    clock: new FakeClock(),
-    random: seededRandom(1),
-    observer: fanout([]),
-    serveTraffic: false,
+/** What a cluster primary's views read: its control plane's store and config, and the workers' reports. */
+function control() {
+  const cfg = config({
+    listeners: { main: { bind: '127.0.0.1:0', pool: 'web' } },
+    pools: { web: { targets: [A, B] } },
   });
-  await app.apply(
-    config({ listeners: { main: { bind: '127.0.0.1:0', pool: 'web' } }, pools: { web: { targets: [A, B] } } }),
-  );
-  return app;
+  const store = new TargetStore({ clock: new FakeClock() });
+  store.applyConfig({ web: targetSpecs(cfg.pools.web!) }, 'config load');
+  return { store, config: cfg };
 }
 
 test('listeners of all workers are summed by name', () => {
@@ -52,38 +48,36 @@ test('listeners of all workers are summed by name', () => {
   assert.equal(sumListeners([]).size, 0);
 });
 
-test('the primary’s targets show the sum of the workers’ counters', async (t) => {
-  const app = await control();
-  t.after(() => app.stop());
-  mirrorCounters(app.pools(), [w1, w2]);
-  const pool = app.pools().get('web')!.pool;
-  const view = (id: string) => {
-    const x = pool.get(id)!;
+test('the primary’s views show the sum of the workers’ counters, and no Target is written', () => {
+  const app = control();
+  const view = (all: WorkerStats[], id: string) => {
+    const x = poolView(app, 'web', sumTraffic(all)).targets.find((t) => t.address === id)!;
     return [x.activeConnections, x.totalConnections, x.bytesFromClient, x.bytesToClient];
   };
-  assert.deepEqual(view(A), [3, 11, 150, 300]);
-  assert.deepEqual(view(B), [0, 3, 10, 20]);
+  assert.deepEqual(view([w1, w2], A), [3, 11, 150, 300]);
+  assert.deepEqual(view([w1, w2], B), [0, 3, 10, 20]);
   // a second read replaces, never adds
-  mirrorCounters(app.pools(), [w1]);
-  assert.deepEqual(view(A), [2, 7, 100, 200]);
-  assert.deepEqual(collectStats(app).pools.web![A], c(2, 7, 100));
+  assert.deepEqual(view([w1], A), [2, 7, 100, 200]);
+  assert.deepEqual(sumTraffic([w1, w2]).web![A], c(3, 11, 150), 'the reports themselves are not changed');
+  assert.deepEqual(w1.pools.web![A], c(2, 7, 100));
 });
 
-test('a target removed while it had connections drains in the view until the workers report none', async (t) => {
-  const app = await control();
-  t.after(() => app.stop());
-  const rt = storedPool(app, 'web');
-  mirrorCounters(app.pools(), [w1]);
-  removeTarget(rt, A);
+test('a target removed while it had connections drains in the view until the workers report none', () => {
+  const app = control();
+  const was = {
+    spec: { id: A, host: '127.0.0.1', port: 1001, weight: 1, backup: false },
+    health: 'healthy',
+    admin: 'ready',
+  } as const;
+  app.store.removeTarget('web', A, 'admin DELETE by test');
+  const draining = (all: WorkerStats[]) =>
+    poolView(app, 'web', sumTraffic(all)).draining.map((x) => [x.address, x.removed, x.activeConnections]);
+  const retired = (n: number) => ({ ...w1, pools: { web: { [A]: { ...c(n, 7), retired: was } } } });
+  assert.deepEqual(draining([retired(2), w2]), [[A, true, 3]], 'summed over the workers');
+  assert.deepEqual(draining([retired(1)]), [[A, true, 1]]);
+  assert.deepEqual(draining([{ ...w1, pools: { web: {} } }]), []);
   assert.deepEqual(
-    rt.pool.retired().map((x) => [x.id, x.activeConnections]),
-    [[A, 2]],
+    poolView(app, 'web', sumTraffic([w1])).targets.map((x) => x.address),
+    [B],
   );
-  mirrorCounters(app.pools(), [{ ...w1, pools: { web: { [A]: c(1, 7) } } }]);
-  assert.deepEqual(
-    rt.pool.retired().map((x) => [x.id, x.activeConnections]),
-    [[A, 1]],
-  );
-  mirrorCounters(app.pools(), [{ ...w1, pools: { web: {} } }]);
-  assert.deepEqual(rt.pool.retired(), []);
 });
