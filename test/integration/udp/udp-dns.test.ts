@@ -4,7 +4,7 @@ import { startCli, type RunningCli } from '../../helpers/cli.js';
 import { requireProgram } from '../../helpers/programs.js';
 import { eventually } from '../../helpers/net.js';
 import { startDnsmasq, type Dnsmasq } from '../../helpers/dnsmasq.js';
-import { dig, dnsQuery, firstA, UDP_READY, UdpClient } from '../../helpers/udp.js';
+import { clientOf, dig, dnsQuery, firstA, startUdpLb, UDP_READY, UdpClient } from '../../helpers/udp.js';
 
 /** Two dnsmasq answering www.lb.test differently, and the load balancer (`--udp`) in front. */
 async function dnsPair(t: TestContext, healthInterval: string) {
@@ -87,4 +87,47 @@ test('a target killed: its sessions move to the other on their next datagram; di
   const end = ended.find((l) => (l.access as { moves: number }).moves === 1);
   assert.ok(end, 'the moved session is logged with moves: 1');
   assert.equal((end.access as { target: string }).target, `127.0.0.1:${a.port}`);
+});
+
+test('a UDP pool checked with `type: tcp` (dnsmasq also listens on TCP): stopped, DOWN by its checks; back, UP; source-hash keeps the clients of one address on one target', async (t) => {
+  if (!requireProgram(t, 'dnsmasq', 'dnsmasq-base')) return;
+  const servers = await Promise.all(
+    ['10.0.0.1', '10.0.0.2'].map((ip) => startDnsmasq('lb.test', { hosts: { 'www.lb.test': [ip] } })),
+  );
+  t.after(() => Promise.all(servers.map((s) => s.close())));
+  const lb = await startUdpLb({
+    listeners: { dns: { bind: '127.0.0.1:0', protocol: 'udp', pool: 'resolvers' } },
+    pools: {
+      resolvers: {
+        algorithm: 'source-hash',
+        targets: servers.map((s) => s.server),
+        healthCheck: { type: 'tcp', interval: '500ms', timeout: '500ms', rise: 1, fall: 1 },
+      },
+    },
+  });
+  t.after(() => lb.stop());
+  const health = (address: string, want: string) =>
+    eventually(
+      async () => {
+        const x = (await lb.status()).pools[0]!.targets.find((y) => y.address === address);
+        return x?.health === want ? x : undefined;
+      },
+      20_000,
+      `${address} ${want}`,
+    );
+  for (const s of servers) await health(s.server, 'healthy');
+
+  // Every client is 127.0.0.1 (another source port each, so another session): one target for all.
+  const answers = new Set<string | undefined>();
+  for (let i = 0; i < 8; i++)
+    answers.add(firstA(await clientOf(t, lb.ports.get('dns')!).request(dnsQuery('www.lb.test', i))));
+  assert.equal(answers.size, 1, `one target for one client address: ${[...answers].join(', ')}`);
+
+  const [x] = servers;
+  await x!.stop();
+  const down = await health(x!.server, 'unhealthy');
+  assert.match(down.lastChange!.cause, /after 1 failed check: /, 'DOWN by its TCP check, no traffic was sent');
+  await x!.set({ hosts: { 'www.lb.test': ['10.0.0.1'] } }); // the same port again
+  const up = await health(x!.server, 'healthy');
+  assert.match(up.lastChange!.cause, /after 1 successful check/);
 });
