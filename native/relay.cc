@@ -10,12 +10,23 @@
 // again until that is written (backpressure). EOF is passed on as shutdown(SHUT_WR) once the
 // pending bytes are out (half-close); a reset or failed write ends the connection and the other
 // side is closed with a reset (SO_LINGER 0) when the failure was a reset.
+//
+// Native accept (config `nativeAccept`): the thread also accepts on listening sockets and connects
+// upstream itself, so a plain TCP connection never becomes a net.Socket. JavaScript still decides
+// (admission, routing, the balancer's target, retries): the thread reports accepted connections,
+// connect results and ends in one batch per wake-up (one thread-safe call, not one per event), and
+// JavaScript answers with connect() / drop() / detach(), which act under the engine's lock from its
+// own thread (epoll_ctl on the thread's epoll needs no wake-up). A connection accepted here is
+// owned here: this side closes its descriptors at the end, so it needs no EPOLL_CTL_DEL.
 
 #define NAPI_VERSION 8
 #include <node_api.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +49,19 @@ constexpr int kReadsPerEvent = 8;          // fairness between connections in on
 constexpr uint32_t kSlotBits = 20;         // up to ~1M connections per engine
 constexpr uint32_t kSlotMask = (1u << kSlotBits) - 1;
 constexpr uint64_t kWakeTag = UINT64_MAX;  // epoll data of the eventfd
+constexpr uint64_t kAcceptTag = 0xFFFFFFFEull << 32;  // | acceptor id: epoll data of a listening socket
+constexpr uint32_t kMaxGen = 0xFFFFFFFDu;  // generations stay below the two tags above
+constexpr int kAcceptsPerEvent = 64;   // accepts per wake-up before the other connections get a turn
+constexpr uint32_t kMaxUndecided = 1024;  // accepted, waiting for JavaScript: beyond, accepting pauses
+constexpr int64_t kBackoffMs = 100;    // after EMFILE & co, the clients wait in the backlog this long
+
+// Events to JavaScript, kStride doubles each: kind, handle, then per kind (see CallJs).
+enum : int { kAccept = 1, kConnected = 2, kConnectFailed = 3, kEnd = 4, kFailed = 5, kAcceptError = 6 };
+constexpr int kStride = 9;
+
+// Pending: accepted (or its connect failed), waiting for JavaScript's decision; Connecting: its
+// upstream connect is in progress; Relay: both sides connected.
+enum class St : uint8_t { Relay, Pending, Connecting };
 
 // One direction: bytes read from side `d` and written to side `1 - d`.
 struct Dir {
@@ -56,6 +80,9 @@ struct Conn {
   int firstEnd = 0;  // 1 = A sent FIN first, 2 = B
   int errSide = 0;   // 1 = A failed, 2 = B failed
   int err = 0;       // errno of the failure
+  St st = St::Relay;
+  bool owned = false;    // accepted here: this side closes both descriptors at the end
+  uint32_t attempt = 0;  // connects started, so that JavaScript can tell a stale result
   // Read by JavaScript (idle sweep, live byte counts) while the relay thread writes them.
   std::atomic<uint64_t> rd[2];
   std::atomic<uint64_t> wr[2];
@@ -67,10 +94,20 @@ struct Conn {
   }
 };
 
-struct EndMsg {
-  double handle, aRead, aWritten;
-  int firstEnd, errSide, err;
-  int untouched;  // 1: it failed before a byte went either way on either side (JavaScript may redial)
+// A listening socket polled by the thread (a duplicate of Node's descriptor).
+struct Acceptor {
+  int fd = -1;
+  bool fixedLocal = false;    // bound to one address: no getsockname per connection
+  bool polled = false;        // registered in epoll now
+  bool paused = false;        // JavaScript asked (pauseAccept)
+  int64_t backoffUntil = 0;   // steady ms, after an accept error such as EMFILE
+};
+
+// Events of one wake-up, handed to JavaScript in one call: kStride doubles per event and, for
+// each accept, two strings (client address, local address or "").
+struct Batch {
+  std::vector<double> v;
+  std::vector<std::string> s;
 };
 
 struct Engine {
@@ -85,9 +122,23 @@ struct Engine {
   std::vector<Conn*> table;
   std::vector<uint32_t> freeSlots;
   uint32_t nextGen = 1;
+  std::vector<Acceptor*> acceptors;  // by id (null: closed)
+  uint32_t undecided = 0;            // connections in St::Pending
+  Batch cur;                         // the thread's events of this wake-up
   napi_threadsafe_function tsfn = nullptr;
   char* buf = nullptr;
 };
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void Push(Engine* e, int kind, double handle, double a = 0, double b = 0, double c = 0, double d = 0, double f = 0,
+          double g = 0, double h = 0) {
+  double r[kStride] = {double(kind), handle, a, b, c, d, f, g, h};
+  e->cur.v.insert(e->cur.v.end(), r, r + kStride);
+}
 
 double HandleOf(const Conn* c, uint32_t slot) { return double(c->gen) * double(1u << kSlotBits) + slot; }
 
@@ -107,7 +158,12 @@ void FreePending(Conn* c) {
   }
 }
 
+// Not for a connection owned here: its descriptors are closed next, which removes them from epoll.
 void Deregister(Engine* e, Conn* c) {
+  if (c->owned) {
+    c->mask[0] = c->mask[1] = 0;
+    return;
+  }
   for (int x = 0; x < 2; x++)
     if (c->mask[x]) {
       epoll_ctl(e->ep, EPOLL_CTL_DEL, c->fd[x], nullptr);
@@ -143,7 +199,8 @@ void Fail(Engine* e, Conn* c, int side, int err) {
   // Pass a reset on as a reset: the close JavaScript does next sends RST instead of FIN. Not when
   // the backend failed before a byte went either way: JavaScript may give the client another
   // backend (a failed connect), and passes the reset on itself otherwise.
-  if (IsReset(err) && !(side == 1 && Untouched(c))) {
+  // A connection accepted here is closed by this thread at once: the reset is passed on as before.
+  if (IsReset(err) && !(side == 1 && Untouched(c) && !c->owned)) {
     linger lg{1, 0};
     setsockopt(c->fd[1 - side], SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
   }
@@ -245,10 +302,144 @@ void OnEvent(Engine* e, Conn* c, uint32_t slot, int x, uint32_t events) {
   if (!Update(e, c, slot)) Fail(e, c, x, errno);
 }
 
+// Closes a connection accepted here (both descriptors) and frees its slot.
+void Forget(Engine* e, Conn* c, uint32_t slot) {
+  for (int x = 0; x < 2; x++)
+    if (c->fd[x] >= 0) close(c->fd[x]);
+  FreePending(c);
+  if (c->st == St::Pending) e->undecided--;
+  e->table[slot] = nullptr;
+  e->freeSlots.push_back(slot);
+  delete c;
+}
+
+// Reports the end of a connection; one accepted here is closed and forgotten at once.
+void End(Engine* e, Conn* c, uint32_t slot) {
+  Push(e, kEnd, HandleOf(c, slot), double(c->rd[0].load()), double(c->wr[0].load()), c->firstEnd, c->errSide,
+       c->err, c->owned ? 1 : 0, c->errSide != 3 && Untouched(c) ? 1 : 0);
+  if (c->owned) Forget(e, c, slot);
+}
+
+// Puts a connection in the table; false when it is full.
+bool Insert(Engine* e, Conn* c, uint32_t* slotOut) {
+  uint32_t slot;
+  if (!e->freeSlots.empty()) {
+    slot = e->freeSlots.back();
+    e->freeSlots.pop_back();
+  } else {
+    if (e->table.size() > kSlotMask) return false;
+    slot = uint32_t(e->table.size());
+    e->table.push_back(nullptr);
+  }
+  c->gen = e->nextGen++;
+  if (e->nextGen > kMaxGen) e->nextGen = 1;
+  e->table[slot] = c;
+  *slotOut = slot;
+  return true;
+}
+
+// Each listening socket is polled unless paused, backing off after an accept error, or too many
+// accepted connections wait for JavaScript (then the clients wait in the kernel's backlog).
+void Repoll(Engine* e) {
+  for (uint32_t id = 0; id < e->acceptors.size(); id++) {
+    Acceptor* a = e->acceptors[id];
+    if (!a) continue;
+    bool want = !a->paused && a->backoffUntil == 0 && e->undecided < kMaxUndecided;
+    if (want == a->polled) continue;
+    if (want) {
+      epoll_event ev{};
+      ev.events = EPOLLIN | EPOLLEXCLUSIVE;  // with several processes on one socket, one is woken
+      ev.data.u64 = kAcceptTag | id;
+      if (epoll_ctl(e->ep, EPOLL_CTL_ADD, a->fd, &ev) == 0) a->polled = true;
+    } else {
+      epoll_ctl(e->ep, EPOLL_CTL_DEL, a->fd, nullptr);
+      a->polled = false;
+    }
+  }
+}
+
+int AddrOf(const sockaddr_storage* ss, char* ip) {
+  if (ss->ss_family == AF_INET) {
+    auto* a = reinterpret_cast<const sockaddr_in*>(ss);
+    inet_ntop(AF_INET, &a->sin_addr, ip, INET6_ADDRSTRLEN);
+    return ntohs(a->sin_port);
+  }
+  if (ss->ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<const sockaddr_in6*>(ss);
+    inet_ntop(AF_INET6, &a->sin6_addr, ip, INET6_ADDRSTRLEN);
+    return ntohs(a->sin6_port);
+  }
+  return 0;
+}
+
+// Accepts what the listening socket has; each connection waits for JavaScript's decision.
+void AcceptAll(Engine* e, uint32_t id) {
+  Acceptor* a = id < e->acceptors.size() ? e->acceptors[id] : nullptr;
+  if (!a) return;
+  for (int i = 0; i < kAcceptsPerEvent && e->undecided < kMaxUndecided; i++) {
+    sockaddr_storage ss{};
+    socklen_t sl = sizeof ss;
+    int fd = accept4(a->fd, reinterpret_cast<sockaddr*>(&ss), &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      // EMFILE, ENFILE, ENOBUFS, ENOMEM: the client stays in the backlog; accepting resumes later.
+      a->backoffUntil = NowMs() + kBackoffMs;
+      Push(e, kAcceptError, 0, id, errno);
+      break;
+    }
+    Conn* c = new Conn();
+    c->owned = true;
+    c->st = St::Pending;
+    c->fd[0] = fd;
+    uint32_t slot;
+    if (!Insert(e, c, &slot)) {
+      close(fd);
+      delete c;
+      continue;
+    }
+    e->undecided++;
+    char ip[INET6_ADDRSTRLEN] = "", lip[INET6_ADDRSTRLEN] = "";
+    int port = AddrOf(&ss, ip), lport = 0;
+    if (!a->fixedLocal) {
+      sockaddr_storage ls{};
+      socklen_t ll = sizeof ls;
+      if (getsockname(fd, reinterpret_cast<sockaddr*>(&ls), &ll) == 0) lport = AddrOf(&ls, lip);
+    }
+    Push(e, kAccept, HandleOf(c, slot), id, port, lport);
+    e->cur.s.emplace_back(ip);
+    e->cur.s.emplace_back(lip);
+  }
+  Repoll(e);
+}
+
+// The upstream connect of a connection accepted here finished (side B writable, or an error).
+void OnConnect(Engine* e, Conn* c, uint32_t slot, uint32_t events) {
+  int err = 0;
+  if (events & (EPOLLERR | EPOLLHUP)) {
+    err = SocketError(c->fd[1]);
+    if (!err) err = ECONNREFUSED;
+  }
+  if (err) {
+    close(c->fd[1]);
+    c->fd[1] = -1;
+    c->mask[1] = 0;
+    c->st = St::Pending;
+    e->undecided++;
+    Push(e, kConnectFailed, HandleOf(c, slot), c->attempt, err);
+    return;
+  }
+  c->st = St::Relay;
+  Push(e, kConnected, HandleOf(c, slot), c->attempt);
+  if (c->dir[0].len) Flush(e, c, 0);  // the head (a PROXY header) before any client byte
+  if (!c->ended && !Update(e, c, slot)) Fail(e, c, 1, errno);
+}
+
 // The thread cannot go on (epoll_wait failed): every connection it holds ends with errSide 3
-// and the errno, then one message with handle -1 tells JavaScript that the relay is gone, so that
-// it closes them with a reason and relays new connections itself. Never silent.
-void FailAll(Engine* e, int err, std::vector<EndMsg*>& ends) {
+// and the errno, then one kFailed event tells JavaScript that the relay is gone, so that it
+// closes them with a reason, relays new connections itself and takes its listening sockets back.
+// Never silent.
+void FailAll(Engine* e, int err) {
   std::lock_guard<std::mutex> lock(e->mu);
   e->failed.store(true);
   for (uint32_t slot = 0; slot < e->table.size(); slot++) {
@@ -259,17 +450,35 @@ void FailAll(Engine* e, int err, std::vector<EndMsg*>& ends) {
     c->err = err;
     Deregister(e, c);
     FreePending(c);
-    ends.push_back(new EndMsg{HandleOf(c, slot), double(c->rd[0].load()), double(c->wr[0].load()), c->firstEnd, 3,
-                              err, 0});
+    End(e, c, slot);
   }
-  ends.push_back(new EndMsg{-1, 0, 0, 0, 3, err, 0});
+  for (Acceptor* a : e->acceptors)
+    if (a && a->polled) {
+      epoll_ctl(e->ep, EPOLL_CTL_DEL, a->fd, nullptr);
+      a->polled = false;
+    }
+  Push(e, kFailed, -1, err);
+}
+
+void Deliver(Engine* e) {
+  if (e->cur.v.empty()) return;
+  Batch* b = new Batch(std::move(e->cur));
+  e->cur = Batch();
+  if (napi_call_threadsafe_function(e->tsfn, b, napi_tsfn_nonblocking) != napi_ok) delete b;
+}
+
+int Timeout(Engine* e, int64_t now) {
+  int64_t until = 0;
+  for (Acceptor* a : e->acceptors)
+    if (a && a->backoffUntil && (!until || a->backoffUntil < until)) until = a->backoffUntil;
+  return until ? int(until > now ? until - now : 0) : -1;
 }
 
 void Run(Engine* e) {
   epoll_event evs[256];
-  std::vector<EndMsg*> ends;
+  int timeout = -1;
   while (!e->stopping.load()) {
-    int n = epoll_wait(e->ep, evs, 256, -1);
+    int n = epoll_wait(e->ep, evs, 256, timeout);
     int fault = e->fault.exchange(0);
     if (fault) {
       n = -1;
@@ -277,18 +486,27 @@ void Run(Engine* e) {
     }
     if (n < 0) {
       if (errno == EINTR) continue;
-      FailAll(e, errno, ends);
-      for (EndMsg* m : ends)
-        if (napi_call_threadsafe_function(e->tsfn, m, napi_tsfn_nonblocking) != napi_ok) delete m;
+      FailAll(e, errno);
+      Deliver(e);
       return;
     }
     {
       std::lock_guard<std::mutex> lock(e->mu);
+      if (timeout >= 0) {
+        int64_t now = NowMs();
+        for (Acceptor* a : e->acceptors)
+          if (a && a->backoffUntil && a->backoffUntil <= now) a->backoffUntil = 0;
+        Repoll(e);
+      }
       for (int i = 0; i < n; i++) {
         uint64_t tag = evs[i].data.u64;
         if (tag == kWakeTag) {
           uint64_t v;
           (void)!read(e->wake, &v, sizeof v);
+          continue;
+        }
+        if ((tag & (0xFFFFFFFFull << 32)) == kAcceptTag) {
+          AcceptAll(e, uint32_t(tag));
           continue;
         }
         uint32_t slot = uint32_t(tag) & kSlotMask;
@@ -297,33 +515,46 @@ void Run(Engine* e) {
         // A stale event (the connection was closed by JavaScript in the meantime) is skipped.
         Conn* c = slot < e->table.size() ? e->table[slot] : nullptr;
         if (!c || c->gen != gen || c->ended) continue;
-        OnEvent(e, c, slot, side, evs[i].events);
-        if (c->ended)
-          ends.push_back(new EndMsg{HandleOf(c, slot), double(c->rd[0].load()), double(c->wr[0].load()),
-                                    c->firstEnd, c->errSide, c->err, Untouched(c) ? 1 : 0});
+        if (c->st == St::Connecting) {
+          if (side == 1) OnConnect(e, c, slot, evs[i].events);
+        } else if (c->st == St::Relay) {
+          OnEvent(e, c, slot, side, evs[i].events);
+        }
+        if (c->ended) End(e, c, slot);
       }
+      timeout = Timeout(e, NowMs());
     }
-    for (EndMsg* m : ends)
-      if (napi_call_threadsafe_function(e->tsfn, m, napi_tsfn_nonblocking) != napi_ok) delete m;
-    ends.clear();
+    Deliver(e);
   }
 }
 
+// onEvents(events: Float64Array, strings: string[]) on the JavaScript thread, kStride per event:
+//   kAccept        handle, acceptor id, client port, local port (0: the acceptor's); 2 strings
+//   kConnected     handle, attempt
+//   kConnectFailed handle, attempt, errno
+//   kEnd           handle, A read, A written, firstEnd, errSide, errno, owned (1: already closed),
+//                  untouched (1: it failed before a byte went either way)
+//   kFailed        -1, errno (the thread is gone)
+//   kAcceptError   0, acceptor id, errno
 void CallJs(napi_env env, napi_value cb, void*, void* data) {
-  EndMsg* m = static_cast<EndMsg*>(data);
+  Batch* b = static_cast<Batch*>(data);
   if (env && cb) {
-    napi_value args[7], undef;
-    napi_create_double(env, m->handle, &args[0]);
-    napi_create_double(env, m->aRead, &args[1]);
-    napi_create_double(env, m->aWritten, &args[2]);
-    napi_create_int32(env, m->firstEnd, &args[3]);
-    napi_create_int32(env, m->errSide, &args[4]);
-    napi_create_int32(env, m->err, &args[5]);
-    napi_get_boolean(env, m->untouched != 0, &args[6]);
+    napi_value args[2], ab, undef;
+    void* mem = nullptr;
+    size_t bytes = b->v.size() * sizeof(double);
+    napi_create_arraybuffer(env, bytes, &mem, &ab);
+    if (bytes) memcpy(mem, b->v.data(), bytes);
+    napi_create_typedarray(env, napi_float64_array, b->v.size(), ab, 0, &args[0]);
+    napi_create_array_with_length(env, b->s.size(), &args[1]);
+    for (uint32_t i = 0; i < b->s.size(); i++) {
+      napi_value str;
+      napi_create_string_utf8(env, b->s[i].data(), b->s[i].size(), &str);
+      napi_set_element(env, args[1], i, str);
+    }
     napi_get_undefined(env, &undef);
-    napi_call_function(env, undef, cb, 7, args, nullptr);
+    napi_call_function(env, undef, cb, 2, args, nullptr);
   }
-  delete m;
+  delete b;
 }
 
 void Destroy(Engine* e) {
@@ -337,10 +568,19 @@ void Destroy(Engine* e) {
   }
   for (Conn* c : e->table)
     if (c) {
+      if (c->owned)  // accepted here: nobody else closes them
+        for (int fd : c->fd)
+          if (fd >= 0) close(fd);
       FreePending(c);
       delete c;
     }
   e->table.clear();
+  for (Acceptor* a : e->acceptors)
+    if (a) {
+      close(a->fd);
+      delete a;
+    }
+  e->acceptors.clear();
   if (e->tsfn) napi_release_threadsafe_function(e->tsfn, napi_tsfn_abort);
   e->tsfn = nullptr;
   if (e->ep >= 0) close(e->ep);
@@ -421,6 +661,17 @@ napi_value Create(napi_env env, napi_callback_info info) {
   return out;
 }
 
+bool StartThread(Engine* e) {
+  if (e->started) return true;
+  try {
+    e->th = std::thread(Run, e);
+  } catch (...) {
+    return false;
+  }
+  e->started = true;
+  return true;
+}
+
 // add(engine, fdA, fdB, head: Buffer | undefined) -> handle. `head` is written to B before any byte of A.
 napi_value Add(napi_env env, napi_callback_info info) {
   ARGS(4);
@@ -436,14 +687,7 @@ napi_value Add(napi_env env, napi_callback_info info) {
   bool isBuf = false;
   napi_is_buffer(env, argv[3], &isBuf);
   if (isBuf) napi_get_buffer_info(env, argv[3], &head, &headLen);
-  if (!e->started) {
-    try {
-      e->th = std::thread(Run, e);
-    } catch (...) {
-      return Throw(env, "cannot start the native relay thread");
-    }
-    e->started = true;
-  }
+  if (!StartThread(e)) return Throw(env, "cannot start the native relay thread");
   Conn* c = new Conn();
   c->fd[0] = fa;
   c->fd[1] = fb;
@@ -458,29 +702,20 @@ napi_value Add(napi_env env, napi_callback_info info) {
   }
   std::lock_guard<std::mutex> lock(e->mu);
   uint32_t slot;
-  if (!e->freeSlots.empty()) {
-    slot = e->freeSlots.back();
-    e->freeSlots.pop_back();
-  } else {
-    if (e->table.size() > kSlotMask) {
-      FreePending(c);
-      delete c;
-      return Throw(env, "too many native relay connections");
-    }
-    slot = uint32_t(e->table.size());
-    e->table.push_back(nullptr);
+  if (!Insert(e, c, &slot)) {
+    FreePending(c);
+    delete c;
+    return Throw(env, "too many native relay connections");
   }
-  c->gen = e->nextGen++;
-  if (e->nextGen == 0) e->nextGen = 1;
   if (!Update(e, c, slot)) {
     int err = errno;
     Deregister(e, c);
     FreePending(c);
     delete c;
+    e->table[slot] = nullptr;
     e->freeSlots.push_back(slot);
     return Throw(env, err == EPERM ? "descriptor cannot be polled" : "epoll_ctl failed");
   }
-  e->table[slot] = c;
   napi_value out;
   napi_create_double(env, HandleOf(c, slot), &out);
   return out;
@@ -491,8 +726,13 @@ napi_value Activity(napi_env env, napi_callback_info info) {
   ARGS(2);
   napi_value out;
   Engine* e = EngineArg(env, argv[0]);
+  if (!e) {
+    napi_create_double(env, -1, &out);
+    return out;
+  }
+  std::lock_guard<std::mutex> lock(e->mu);  // the thread adds accepted connections to the table
   uint32_t slot;
-  Conn* c = e ? ConnArg(env, e, argv[1], &slot) : nullptr;
+  Conn* c = ConnArg(env, e, argv[1], &slot);
   double v = c ? double(c->rd[0].load(std::memory_order_relaxed) + c->wr[0].load(std::memory_order_relaxed)) : -1;
   napi_create_double(env, v, &out);
   return out;
@@ -512,10 +752,12 @@ napi_value CountsOf(napi_env env, Conn* c) {
 napi_value Counts(napi_env env, napi_callback_info info) {
   ARGS(2);
   Engine* e = EngineArg(env, argv[0]);
-  uint32_t slot;
-  Conn* c = e ? ConnArg(env, e, argv[1], &slot) : nullptr;
-  if (c) return CountsOf(env, c);
   napi_value undef;
+  if (!e) return nullptr;
+  std::lock_guard<std::mutex> lock(e->mu);
+  uint32_t slot;
+  Conn* c = ConnArg(env, e, argv[1], &slot);
+  if (c) return CountsOf(env, c);
   napi_get_undefined(env, &undef);
   return undef;
 }
@@ -540,6 +782,264 @@ napi_value Release(napi_env env, napi_callback_info info) {
   e->freeSlots.push_back(slot);
   delete c;
   return out;
+}
+
+napi_value Int(napi_env env, int32_t v) {
+  napi_value out;
+  napi_create_int32(env, v, &out);
+  return out;
+}
+
+// listen(engine, fd, fixedLocal: bool) -> acceptor id. Polls a duplicate of a listening socket's
+// descriptor: the caller may close its own (the socket and its backlog live on in the duplicate).
+napi_value Listen(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  Engine* e = EngineArg(env, argv[0]);
+  if (!e) return Throw(env, "native relay is closed");
+  if (e->failed.load()) return Throw(env, "native relay thread failed");
+  int32_t fd = -1;
+  bool fixedLocal = false;
+  napi_get_value_int32(env, argv[1], &fd);
+  napi_get_value_bool(env, argv[2], &fixedLocal);
+  if (fd < 0) return Throw(env, "bad file descriptor");
+  if (!StartThread(e)) return Throw(env, "cannot start the native relay thread");
+  int dup = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (dup < 0) return Throw(env, strerror(errno));
+  Acceptor* a = new Acceptor();
+  a->fd = dup;
+  a->fixedLocal = fixedLocal;
+  std::lock_guard<std::mutex> lock(e->mu);
+  uint32_t id = 0;
+  while (id < e->acceptors.size() && e->acceptors[id]) id++;
+  if (id == e->acceptors.size()) e->acceptors.push_back(nullptr);
+  e->acceptors[id] = a;
+  Repoll(e);
+  if (!a->polled && e->undecided < kMaxUndecided) {
+    e->acceptors[id] = nullptr;
+    close(dup);
+    delete a;
+    return Throw(env, "cannot poll the listening socket");
+  }
+  return Int(env, int32_t(id));
+}
+
+Acceptor* AcceptorArg(napi_env env, Engine* e, napi_value v, uint32_t* idOut) {
+  int32_t id = -1;
+  napi_get_value_int32(env, v, &id);
+  if (id < 0 || uint32_t(id) >= e->acceptors.size()) return nullptr;
+  *idOut = uint32_t(id);
+  return e->acceptors[id];
+}
+
+// unlisten(engine, id, keep: bool) -> the descriptor when `keep` (the caller listens on it now),
+// else -1 after closing it. Connections already accepted go on.
+napi_value Unlisten(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  Engine* e = EngineArg(env, argv[0]);
+  if (!e) return Int(env, -1);
+  bool keep = false;
+  napi_get_value_bool(env, argv[2], &keep);
+  std::lock_guard<std::mutex> lock(e->mu);
+  uint32_t id;
+  Acceptor* a = AcceptorArg(env, e, argv[1], &id);
+  if (!a) return Int(env, -1);
+  if (a->polled) epoll_ctl(e->ep, EPOLL_CTL_DEL, a->fd, nullptr);
+  int fd = a->fd;
+  if (!keep) {
+    close(fd);
+    fd = -1;
+  }
+  e->acceptors[id] = nullptr;
+  delete a;
+  return Int(env, fd);
+}
+
+// TCP_NODELAY always, keep-alive when seconds > 0 (off otherwise), as libuv sets them: the kernel
+// copies them into every socket accepted from then on.
+void SetTcpOptions(int fd, int keepAlive, bool noDelay) {
+  int one = 1, off = 0, intvl = 1, cnt = 10;  // libuv's interval and count
+  if (noDelay) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (keepAlive <= 0) {
+    setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &off, sizeof off);
+    return;
+  }
+  setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &keepAlive, sizeof keepAlive);
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl);
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt);
+}
+
+// listenKeepAlive(engine, id, seconds): a reload changed `keepAlive` (Node's handle is closed).
+napi_value ListenKeepAlive(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  Engine* e = EngineArg(env, argv[0]);
+  if (!e) return nullptr;
+  int32_t seconds = 0;
+  napi_get_value_int32(env, argv[2], &seconds);
+  std::lock_guard<std::mutex> lock(e->mu);
+  uint32_t id;
+  Acceptor* a = AcceptorArg(env, e, argv[1], &id);
+  if (a) SetTcpOptions(a->fd, seconds, false);
+  return nullptr;
+}
+
+// pauseAccept(engine, id, paused: bool): while paused the listening socket is not polled; new
+// clients wait in the kernel's backlog.
+napi_value PauseAccept(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  Engine* e = EngineArg(env, argv[0]);
+  if (!e) return nullptr;
+  bool paused = false;
+  napi_get_value_bool(env, argv[2], &paused);
+  std::lock_guard<std::mutex> lock(e->mu);
+  uint32_t id;
+  Acceptor* a = AcceptorArg(env, e, argv[1], &id);
+  if (!a) return nullptr;
+  a->paused = paused;
+  if (!e->failed.load()) Repoll(e);
+  return nullptr;
+}
+
+bool ParseAddr(const std::string& host, int port, sockaddr_storage* ss, socklen_t* len) {
+  memset(ss, 0, sizeof *ss);
+  auto* a4 = reinterpret_cast<sockaddr_in*>(ss);
+  if (inet_pton(AF_INET, host.c_str(), &a4->sin_addr) == 1) {
+    a4->sin_family = AF_INET;
+    a4->sin_port = htons(uint16_t(port));
+    *len = sizeof *a4;
+    return true;
+  }
+  auto* a6 = reinterpret_cast<sockaddr_in6*>(ss);
+  if (inet_pton(AF_INET6, host.c_str(), &a6->sin6_addr) == 1) {
+    a6->sin6_family = AF_INET6;
+    a6->sin6_port = htons(uint16_t(port));
+    *len = sizeof *a6;
+    return true;
+  }
+  return false;
+}
+
+// connect(engine, handle, ip, port, keepAliveSeconds, head: Buffer | undefined) -> 0 (connecting:
+// kConnected or kConnectFailed follows), an errno (failed at once), or -1 (no such connection
+// waiting for a decision). TCP_NODELAY and keep-alive as Node's dialer sets them.
+napi_value Connect(napi_env env, napi_callback_info info) {
+  ARGS(6);
+  Engine* e = EngineArg(env, argv[0]);
+  if (!e) return Int(env, -1);
+  size_t hostLen = 0;
+  char host[INET6_ADDRSTRLEN + 1] = "";
+  napi_get_value_string_utf8(env, argv[2], host, sizeof host, &hostLen);
+  int32_t port = 0, keepAlive = 0;
+  napi_get_value_int32(env, argv[3], &port);
+  napi_get_value_int32(env, argv[4], &keepAlive);
+  void* head = nullptr;
+  size_t headLen = 0;
+  bool isBuf = false;
+  napi_is_buffer(env, argv[5], &isBuf);
+  if (isBuf) napi_get_buffer_info(env, argv[5], &head, &headLen);
+  sockaddr_storage ss;
+  socklen_t sl;
+  if (!ParseAddr(host, port, &ss, &sl)) return Int(env, EINVAL);
+  std::lock_guard<std::mutex> lock(e->mu);
+  uint32_t slot;
+  Conn* c = ConnArg(env, e, argv[1], &slot);
+  if (!c || !c->owned || c->st != St::Pending || e->failed.load()) return Int(env, -1);
+  int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return Int(env, errno);
+  int one = 1;
+  if (keepAlive > 0)
+    SetTcpOptions(fd, keepAlive, true);
+  else
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&ss), sl) != 0 && errno != EINPROGRESS) {
+    int err = errno;
+    close(fd);
+    return Int(env, err);
+  }
+  epoll_event ev{};
+  ev.events = EPOLLOUT;
+  ev.data.u64 = TagOf(c, slot, 1);
+  if (epoll_ctl(e->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    int err = errno;
+    close(fd);
+    return Int(env, err);
+  }
+  free(c->dir[0].pend);
+  c->dir[0].pend = nullptr;
+  c->dir[0].off = c->dir[0].len = 0;
+  if (headLen > 0) {
+    c->dir[0].pend = static_cast<char*>(malloc(headLen));
+    if (c->dir[0].pend) {
+      memcpy(c->dir[0].pend, head, headLen);
+      c->dir[0].len = headLen;
+    }
+  }
+  c->fd[1] = fd;
+  c->mask[1] = EPOLLOUT;
+  c->attempt++;
+  c->st = St::Connecting;
+  e->undecided--;
+  Repoll(e);
+  return Int(env, 0);
+}
+
+// cancelConnect(engine, handle) -> true when a connect in progress was abandoned (the connection
+// waits for a decision again), false when it already finished (its event is on the way).
+napi_value CancelConnect(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  Engine* e = EngineArg(env, argv[0]);
+  napi_value out;
+  bool done = false;
+  if (e) {
+    std::lock_guard<std::mutex> lock(e->mu);
+    uint32_t slot;
+    Conn* c = ConnArg(env, e, argv[1], &slot);
+    if (c && c->owned && c->st == St::Connecting) {
+      close(c->fd[1]);
+      c->fd[1] = -1;
+      c->mask[1] = 0;
+      c->st = St::Pending;
+      e->undecided++;
+      done = true;
+    }
+  }
+  napi_get_boolean(env, done, &out);
+  return out;
+}
+
+// drop(engine, handle) -> [aRead, aWritten] | undefined: closes a connection accepted here, in
+// any state (refused, killed, timed out).
+napi_value Drop(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  Engine* e = EngineArg(env, argv[0]);
+  napi_value out;
+  napi_get_undefined(env, &out);
+  if (!e) return out;
+  std::lock_guard<std::mutex> lock(e->mu);
+  uint32_t slot;
+  Conn* c = ConnArg(env, e, argv[1], &slot);
+  if (!c || !c->owned) return out;
+  out = CountsOf(env, c);
+  Forget(e, c, slot);
+  Repoll(e);
+  return out;
+}
+
+// detach(engine, handle) -> the client's descriptor, or -1: a connection accepted here and not
+// relayed yet goes to JavaScript (net.Socket({ fd })); a connect in progress is abandoned.
+napi_value Detach(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  Engine* e = EngineArg(env, argv[0]);
+  if (!e) return Int(env, -1);
+  std::lock_guard<std::mutex> lock(e->mu);
+  uint32_t slot;
+  Conn* c = ConnArg(env, e, argv[1], &slot);
+  if (!c || !c->owned || c->st == St::Relay) return Int(env, -1);
+  int fd = c->fd[0];
+  c->fd[0] = -1;
+  Forget(e, c, slot);
+  Repoll(e);
+  return Int(env, fd);
 }
 
 // ref(engine, bool): keep the event loop alive while connections are relayed.
@@ -663,6 +1163,14 @@ napi_value Init(napi_env env, napi_value exports) {
       {"activity", nullptr, Activity, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"counts", nullptr, Counts, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"release", nullptr, Release, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"listen", nullptr, Listen, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"unlisten", nullptr, Unlisten, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"pauseAccept", nullptr, PauseAccept, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"listenKeepAlive", nullptr, ListenKeepAlive, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"connect", nullptr, Connect, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"cancelConnect", nullptr, CancelConnect, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"drop", nullptr, Drop, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"detach", nullptr, Detach, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"ref", nullptr, Ref, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"close", nullptr, CloseEngine, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"exitWatchdog", nullptr, ExitWatchdog, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -13,7 +13,7 @@ export interface BenchOptions {
   /** Node binaries to run our balancer on (compared side by side). */
   readonly nodes: readonly string[];
   /** Built CLIs to bench, `name=path` or a path (compare builds side by side). */
-  readonly mains: readonly { name: string | undefined; path: string }[];
+  readonly mains: readonly { name: string | undefined; path: string; args: readonly string[] }[];
   readonly workers: string | undefined;
   /** Cluster accept modes to compare (LB_CLUSTER_ACCEPT, src/cluster/accept-mode.ts); empty: the default. */
   readonly accept: readonly string[];
@@ -40,7 +40,8 @@ table of absolute figures and ratios to HAProxy and to a direct connection.
   --systems LIST          ${SYSTEM_IDS.join(',')} (default: all)
   --node PATH             Node binary for our balancer; repeat to compare several
                           (default: this node; env LB_BENCH_NODE=path[:path...])
-  --lb [NAME=]PATH        a built dist/main.js to bench; repeat to compare builds (default: ours)
+  --lb '[NAME=]PATH [FLAGS]'  a built dist/main.js to bench, with extra CLI flags; repeat to compare
+                          builds or flags (default: ours), e.g. --lb 'accept=dist/main.js --native-accept'
   --workers N             passed to our balancer as --workers N, and to HAProxy as nbthread N; with
                           more than one, the proxies are not pinned unless --proxy-cpu is given,
                           and the figures include how the connections spread over the workers
@@ -115,7 +116,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv, cp
     nodes: v.node ?? envNodes ?? [process.execPath],
     mains: (v.lb ?? []).map((s) => {
       const eq = s.indexOf('=');
-      return eq > 0 ? { name: s.slice(0, eq), path: s.slice(eq + 1) } : { name: undefined, path: s };
+      const [path = '', ...args] = (eq > 0 ? s.slice(eq + 1) : s).trim().split(/\s+/);
+      return { name: eq > 0 ? s.slice(0, eq) : undefined, path, args };
     }),
     workers: v.workers,
     accept: v.accept === undefined ? [] : list('--accept', v.accept, ACCEPT_MODES),

@@ -41,8 +41,8 @@ function ourVariants(
   opts: BenchOptions,
   ourMain: string,
   notes: string[],
-): { id: string; label: string; node: string; main: string; accept: string | undefined }[] {
-  const mains = opts.mains.length > 0 ? opts.mains : [{ name: undefined, path: ourMain }];
+): { id: string; label: string; node: string; main: string; args: readonly string[]; accept: string | undefined }[] {
+  const mains = opts.mains.length > 0 ? opts.mains : [{ name: undefined, path: ourMain, args: [] }];
   const accepts = opts.accept.length > 0 ? opts.accept : [undefined];
   const out = [];
   for (const node of opts.nodes)
@@ -64,6 +64,7 @@ function ourVariants(
           label: parts.length ? `ours (${suffix})` : 'ours',
           node,
           main: m.path,
+          args: m.args,
           accept,
         });
       }

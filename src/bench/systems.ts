@@ -124,6 +124,8 @@ export interface LbVariant {
   readonly id: string;
   readonly node: string;
   readonly main: string;
+  /** Extra CLI flags (`--lb 'NAME=PATH FLAGS'`). */
+  readonly args?: readonly string[];
   readonly workers: string | undefined;
   /** LB_CLUSTER_ACCEPT for the workers (src/cluster/accept-mode.ts); undefined: the default. */
   readonly accept?: string | undefined;
@@ -166,6 +168,7 @@ export function lbSystem(env: SystemEnv, v: LbVariant): System {
           ...(protocol === 'udp' ? ['--udp', '--idle-timeout', UDP_IDLE] : []),
           ...(v.workers !== undefined ? ['--workers', v.workers] : []),
           ...(admin !== undefined ? ['--admin', `127.0.0.1:${admin}`] : []),
+          ...(v.args ?? []),
         ],
         v.accept !== undefined ? { ...process.env, LB_CLUSTER_ACCEPT: v.accept } : undefined,
         admin !== undefined ? [admin] : [],

@@ -31,6 +31,8 @@ export interface CliOptions {
   /** `--workers N|auto`: worker processes (default one process, no cluster). */
   workers?: string;
   relay?: string;
+  /** `--native-accept`: config `nativeAccept`. */
+  nativeAccept?: boolean;
   /** `--udp`: balance UDP datagrams instead of TCP connections (src/udp/). */
   udp?: boolean;
 }
@@ -143,6 +145,7 @@ export function configFromCli(
       drainTimeout: durationOption('--drain-timeout', o.drainTimeout, true),
       ...(o.workers !== undefined ? { workers: workersOption(o.workers) } : {}),
       ...(o.relay !== undefined ? { relay: relayOption(o.relay) } : {}),
+      ...(o.nativeAccept === true ? { nativeAccept: true } : {}),
       ...(o.admin !== undefined ? { admin: { bind: o.admin, ...(o.adminToken ? { token: o.adminToken } : {}) } } : {}),
       log: {
         level: o.logLevel as LogLevel,

@@ -1,96 +1,58 @@
+import { closeSync } from 'node:fs';
 import { createServer, type ListenOptions, type Server, type Socket } from 'node:net';
 import { formatHostPort } from '../core/address.js';
 import { ListenError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import type { NativeRelay } from '../proxy/native-relay.js';
+import type { NativeSession, NativeSessionOwner } from '../proxy/native-session.js';
+import { listenHandleOn } from '../proxy/node-internals.js';
 import { Session, type SessionOwner } from '../proxy/session.js';
 import { Sweeper } from '../proxy/sweeper.js';
-import type { CloseReason, Refusal } from '../core/close-reason.js';
-import type { PoolContext, SessionObserver } from '../proxy/session-types.js';
+import type { CloseReason } from '../core/close-reason.js';
+import type { TargetId } from '../core/types.js';
 import { connInfoOf, type ConnInfo } from './conn-info.js';
-import { runInspectors, type Inspector } from './inspector.js';
+import { runInspectors } from './inspector.js';
+import { NativeAcceptor } from './native-accept.js';
 import {
   acceptedSocketOptions,
   fixedLocalAddress,
   setInheritedKeepAlive,
   setInheritedOptions,
 } from './socket-options.js';
-import type { SocketSource, SocketSpec } from '../supervisor/socket-spec.js';
 import { CLOSE_TICK_MS, closeOrder, closeWindowMs, dueBy, isIdle } from './deadline-close.js';
 import { LISTEN_BACKLOG } from './accept-gate.js';
-import { AcceptControl, type ListenerLimits, type PauseObserver } from './accept-control.js';
+import { AcceptControl, type ListenerLimits } from './accept-control.js';
 
-export interface ListenerSettings {
-  readonly name: string;
-  readonly host: string;
-  readonly port: number;
-  readonly maxConnections: number | undefined;
-  readonly keepAliveMs: number;
-  /** SO_REUSEPORT, so that several processes can each listen on the port (Node >= 22.12). */
-  readonly reusePort?: boolean;
-  /** The listening socket comes from here (a supervisor holding it across upgrades), not a bind. */
-  readonly sockets?: SocketSource | undefined;
-}
+import {
+  socketSpecOf,
+  type AdmitStage,
+  type ListenerObserver,
+  type ListenerPipeline,
+  type ListenerSettings,
+} from './listener-types.js';
 
-export const socketSpecOf = (s: ListenerSettings): SocketSpec => ({
-  kind: 'tcp',
-  name: s.name,
-  host: s.host,
-  port: s.port,
-});
-
-export type AdmitStage = 'accept' | 'inspected';
-
-export interface ListenerObserver extends SessionObserver, PauseObserver {
-  /** A client connection was accepted (before admission and inspection). */
-  onAccepted?(listener: string, info: ConnInfo): void;
-  /** A connection closed before it reached a pool: denied, limited, bad header, no route… */
-  onRejected(listener: string, reason: CloseReason, info?: ConnInfo, detail?: string): void;
-  /** A connection still open at the drain deadline is closed now (idle: no byte for a while). */
-  onDeadlineClose?(listener: string, idle: boolean): void;
-}
-
-/**
- * How a listener handles a new connection, swapped as a whole on reload:
- * admit (before any byte is read) → inspectors (PROXY header, ClientHello) → wrap (TLS
- * termination) → route to a pool.
- */
-export interface ListenerPipeline {
-  /**
-   * Access control and per-client limits, run at 'accept' (before any byte is read: the TCP peer)
-   * and again at 'inspected' (the client a trusted PROXY header advertised); returns why the
-   * connection is refused, if it is.
-   */
-  readonly admit?: ((info: ConnInfo, stage: AdmitStage) => Refusal | undefined) | undefined;
-  /** Told, once for each admit that let a connection in and with its arguments, when it closes. */
-  readonly release?: ((info: ConnInfo, stage: AdmitStage) => void) | undefined;
-  readonly inspectors: readonly Inspector[];
-  /**
-   * Takes the socket over after the inspectors (TLS termination); `head` holds the bytes they read
-   * but did not consume. Resolves, once the handshake is done, with the socket to relay.
-   */
-  readonly wrap?: ((raw: Socket, info: ConnInfo, head: Buffer) => Promise<WrapResult>) | undefined;
-  readonly route: (info: ConnInfo) => PoolContext | undefined;
-}
-
-export type WrapResult =
-  | { readonly ok: true; readonly sock: Socket; readonly info: ConnInfo }
-  | { readonly ok: false; readonly reason: CloseReason; readonly detail: string };
+export { socketSpecOf } from './listener-types.js';
+export type { AdmitStage, ListenerObserver, ListenerPipeline, ListenerSettings, WrapResult } from './listener-types.js';
 
 /** Resolution of connect and idle timeouts. */
 const SWEEP_MS = 100;
+
+/** A proxied connection of a listener: relayed through Node (Session) or accepted natively. */
+export type AnySession = Session | NativeSession;
 
 /**
  * Accepts client connections on one address and runs a Session for each, routed to a pool. At its
  * maxConnections, or when the process runs out of descriptors, it stops accepting (clients wait in
  * the backlog) and starts again once connections have closed (src/listener/accept-control.ts).
  */
-export class Listener implements SessionOwner {
+export class Listener implements SessionOwner, NativeSessionOwner {
   readonly name: string;
   #settings: ListenerSettings;
   #server: Server | undefined;
+  /** Native accept: the relay thread accepts on this listener's socket (Node's server is closed). */
+  #acceptor: NativeAcceptor | undefined;
   #pipeline: ListenerPipeline;
-  readonly #sessions = new Set<Session>();
+  readonly #sessions = new Set<AnySession>();
   /** Connect and idle timeouts of all its sessions, on one coarse tick. */
   readonly #sweeper = new Sweeper(() => this.#sessions, SWEEP_MS);
   readonly #idleWaiters: (() => void)[] = [];
@@ -148,7 +110,12 @@ export class Listener implements SessionOwner {
     return this.#boundPort ?? this.#settings.port;
   }
 
-  sessions(): ReadonlySet<Session> {
+  /** Connections are accepted by the native relay's thread (config `nativeAccept`). */
+  get acceptsNatively(): boolean {
+    return this.#acceptor !== undefined;
+  }
+
+  sessions(): ReadonlySet<AnySession> {
     return this.#sessions;
   }
 
@@ -165,22 +132,13 @@ export class Listener implements SessionOwner {
     // Accepted sockets inherit the listening socket's keep-alive: set it again for new connections.
     if (this.#server && !this.#perSocketOptions && settings.keepAliveMs !== was)
       this.#perSocketOptions = !setInheritedKeepAlive(this.#server, settings.keepAliveMs);
+    if (this.#acceptor && settings.keepAliveMs !== was) this.#acceptor.keepAlive(settings.keepAliveMs);
   }
 
   async start(): Promise<void> {
     const s = this.#settings;
     const inherited = await s.sockets?.acquire(socketSpecOf(s));
-    const server = createServer({ allowHalfOpen: true, ...acceptedSocketOptions(s.keepAliveMs) });
-    server.on('connection', (sock: Socket) => this.#onConnection(sock));
-    server.on('drop', (d) => {
-      this.rejectedConnections++;
-      this.observer.onRejected(
-        this.name,
-        'max_connections',
-        d && connInfoOf(this.name, d),
-        `listener at maxConnections (${this.#control.maxConnections})`,
-      );
-    });
+    const server = this.#newServer();
     await new Promise<void>((resolve, reject) => {
       const onError = (e: NodeJS.ErrnoException): void => {
         const where = formatHostPort(s);
@@ -201,17 +159,95 @@ export class Listener implements SessionOwner {
     });
     // After listening, errors are accept failures (EMFILE, ENFILE…): survive them, log them. libuv
     // has closed one connection by then; the listener stops accepting until descriptors are free.
-    server.on('error', (e: NodeJS.ErrnoException) => {
-      this.log.error({ listener: this.name, err: e.code ?? e.message }, 'accept error');
-      this.#control.acceptFailed(e.code);
-    });
+    this.#onAcceptErrors(server);
     this.#perSocketOptions = !setInheritedOptions(server, s.keepAliveMs);
     this.#local = fixedLocalAddress(server);
     const a = server.address();
     if (a && typeof a === 'object') this.#boundPort = a.port;
     this.#server = server;
     this.#accepting = true;
-    this.#control.attach(server);
+    if (s.nativeAccept) this.#acceptNatively(server);
+    // Under native accept the relay thread stops polling on accept errors itself (100 ms backoff).
+    if (!this.#acceptor) this.#control.attach(server);
+  }
+
+  #newServer(): Server {
+    const server = createServer({ allowHalfOpen: true, ...acceptedSocketOptions(this.#settings.keepAliveMs) });
+    server.on('connection', (sock: Socket) => this.#onConnection(sock));
+    server.on('drop', (d) => {
+      this.rejectedConnections++;
+      this.observer.onRejected(
+        this.name,
+        'max_connections',
+        d && connInfoOf(this.name, d),
+        `listener at maxConnections (${this.#control.maxConnections})`,
+      );
+    });
+    return server;
+  }
+
+  #onAcceptErrors(server: Server): void {
+    server.on('error', (e: NodeJS.ErrnoException) => {
+      this.log.error({ listener: this.name, err: e.code ?? e.message }, 'accept error');
+      this.#control.acceptFailed(e.code);
+    });
+  }
+
+  /** Native accept: the relay thread accepts on this listener's socket, Node's server closes. */
+  #acceptNatively(server: Server): void {
+    const relay = this.relayFor();
+    const acceptor = relay && NativeAcceptor.start(relay, server, this.#nativeHost);
+    if (!acceptor) return;
+    this.#acceptor = acceptor;
+    this.#server = undefined;
+    server.close();
+  }
+
+  readonly #nativeHost = {
+    listener: this,
+    accepting: () => this.#accepting,
+    pipeline: () => this.#pipeline,
+    maxConnections: () => this.#settings.maxConnections,
+    sessionCount: () => this.#sessions.size,
+    local: () => this.#local,
+    accepted: (info: ConnInfo): void => {
+      this.totalConnections++;
+      this.observer.onAccepted?.(this.name, info);
+    },
+    rejected: (reason: CloseReason, info: ConnInfo, detail?: string): void => this.#rejected(reason, info, detail),
+    serve: (sock: Socket, info: ConnInfo): void => this.#serve(this.#pipeline, sock, info),
+    run: (s: AnySession): void => this.#run(s),
+    acceptError: (err: string): void => this.log.error({ listener: this.name, err }, 'accept error'),
+    // The relay thread failed: Node accepts again, on the same socket (its backlog kept).
+    listenLost: (fd: number): void => {
+      this.#acceptor = undefined;
+      if (fd < 0) return;
+      if (!this.#accepting) return closeSync(fd);
+      try {
+        const server = this.#newServer();
+        server.listen(listenHandleOn(fd), LISTEN_BACKLOG);
+        this.#onAcceptErrors(server);
+        this.#server = server;
+      } catch (e) {
+        this.log.error({ listener: this.name, err: String(e) }, 'cannot accept in Node again');
+      }
+    },
+  };
+
+  /** No target could be dialed natively: a JavaScript Session continues with the client's socket. */
+  continueInJs(
+    s: NativeSession,
+    sock: Socket,
+    attempts: number,
+    tried: Set<TargetId> | undefined,
+    why: CloseReason,
+  ): void {
+    this.#sessions.delete(s);
+    if (s.onClose) sock.once('close', s.onClose);
+    const session = new Session(sock, s.ctx, this, s.info);
+    session.continueFrom(attempts, tried, why);
+    this.#sessions.add(session);
+    session.start();
   }
 
   #onConnection(sock: Socket): void {
@@ -228,6 +264,11 @@ export class Listener implements SessionOwner {
     }
     const info = connInfoOf(this.name, sock, this.#local);
     this.observer.onAccepted?.(this.name, info);
+    this.#serve(p, sock, info);
+  }
+
+  /** Admission, inspectors, TLS termination, then a session. */
+  #serve(p: ListenerPipeline, sock: Socket, info: ConnInfo): void {
     if (!this.#admit(p, sock, info, 'accept')) return;
     if (p.inspectors.length === 0 && !p.wrap) return this.#startSession(p, sock, info, undefined, false);
     sock.on('error', noop); // until the session owns the socket
@@ -265,7 +306,10 @@ export class Listener implements SessionOwner {
     const ctx = p.route(info);
     if (!ctx) return this.#reject(sock, 'no_route', info);
     if (sock.destroyed) return; // closed while it was inspected
-    const session = new Session(sock, ctx, this, info, head, ended);
+    this.#run(new Session(sock, ctx, this, info, head, ended));
+  }
+
+  #run(session: AnySession): void {
     this.#sessions.add(session);
     this.#sweeper.wake();
     session.start();
@@ -274,11 +318,15 @@ export class Listener implements SessionOwner {
   #reject(sock: Socket, reason: CloseReason, info: ConnInfo, detail?: string): void {
     sock.on('error', noop);
     sock.destroy();
+    this.#rejected(reason, info, detail);
+  }
+
+  #rejected(reason: CloseReason, info: ConnInfo, detail?: string): void {
     this.rejectedConnections++;
     this.observer.onRejected(this.name, reason, info, detail);
   }
 
-  onSessionClosed(s: Session): void {
+  onSessionClosed(s: AnySession): void {
     this.#sessions.delete(s);
     if (this.#sessions.size === 0) for (const w of this.#idleWaiters.splice(0)) w();
   }
@@ -286,8 +334,10 @@ export class Listener implements SessionOwner {
   /** Stops accepting; open sessions go on. */
   async stopAccepting(): Promise<void> {
     this.#accepting = false;
+    this.#acceptor?.stop();
+    this.#acceptor = undefined;
     const server = this.#server;
-    if (!server) return;
+    if (!server) return this.#control.stop();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     this.#control.stop(); // the listening socket closes now; the server's close waits for connections
     await closed;

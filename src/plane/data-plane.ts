@@ -62,7 +62,14 @@ export interface DescriptorStatus extends FdBudget {
 
 const listenerSettings = (name: string, c: Config): ListenerSettings => {
   const l = c.listeners[name]!;
-  return { name, host: l.bind.host, port: l.bind.port, maxConnections: l.maxConnections, keepAliveMs: c.keepAlive };
+  return {
+    name,
+    host: l.bind.host,
+    port: l.bind.port,
+    maxConnections: l.maxConnections,
+    keepAliveMs: c.keepAlive,
+    nativeAccept: c.nativeAccept,
+  };
 };
 
 type Summary = NonNullable<PlaneAck['summary']>;

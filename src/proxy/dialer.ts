@@ -11,16 +11,22 @@ export interface DialOptions {
  * a dialer that adds a layer (TLS) sends it in clear before that layer starts, and returns a
  * TLSSocket so that the session knows it was sent.
  */
-export type Dialer = (target: TargetSpec, prelude?: Buffer) => Socket;
+export interface Dialer {
+  (target: TargetSpec, prelude?: Buffer): Socket;
+  /** Only on the plain TCP dialer: the native relay may dial in its place (native accept). */
+  readonly plainTcp?: DialOptions;
+}
 
-export const tcpDialer =
-  (opts: DialOptions): Dialer =>
-  (target) =>
-    connect({
-      host: target.host,
-      port: target.port,
-      allowHalfOpen: true, // the client's FIN must not close the backend's direction
-      noDelay: true,
-      keepAlive: opts.keepAliveMs > 0,
-      keepAliveInitialDelay: opts.keepAliveMs,
-    });
+export const tcpDialer = (opts: DialOptions): Dialer =>
+  Object.assign(
+    (target: TargetSpec) =>
+      connect({
+        host: target.host,
+        port: target.port,
+        allowHalfOpen: true, // the client's FIN must not close the backend's direction
+        noDelay: true,
+        keepAlive: opts.keepAliveMs > 0,
+        keepAliveInitialDelay: opts.keepAliveMs,
+      }),
+    { plainTcp: opts },
+  );

@@ -7,24 +7,15 @@ import { fileURLToPath } from 'node:url';
 export type EngineHandle = object & { readonly __engine: unique symbol };
 
 /**
- * Told once per connection, on the JavaScript thread, when the native side stopped relaying it:
- * `firstEnd` 1 = side A (client) sent FIN first, 2 = B; `errSide` 1/2 = that side failed with
- * `errno` (0 = both directions finished cleanly). Counts are of side A.
+ * Events of one wake-up of the relay thread, on the JavaScript thread: EVENT_STRIDE numbers per
+ * event (kind first, then the handle; see native/relay.cc CallJs), and two strings per accept
+ * (client address, local address or '').
  */
-export type NativeEndFn = (
-  handle: number,
-  aRead: number,
-  aWritten: number,
-  firstEnd: number,
-  errSide: number,
-  errno: number,
-  /** It failed before a byte went either way on either side (absent from an older build: false). */
-  untouched?: boolean,
-) => void;
+export type NativeEventsFn = (events: Float64Array, strings: string[]) => void;
 
 /** The functions of native/relay.cc (see there). */
 export interface RelayAddon {
-  create(onEnd: NativeEndFn): EngineHandle;
+  create(onEvents: NativeEventsFn): EngineHandle;
   /** Starts relaying between two connected descriptors; `head` goes to B before any byte of A. */
   add(engine: EngineHandle, fdA: number, fdB: number, head: Buffer | undefined): number;
   /** Bytes read from + written to A so far, or -1 for an unknown handle. */
@@ -33,6 +24,29 @@ export interface RelayAddon {
   counts(engine: EngineHandle, handle: number): [number, number] | undefined;
   /** Stops relaying and forgets the handle; the descriptors are the caller's again. */
   release(engine: EngineHandle, handle: number): [number, number] | undefined;
+  /** Polls a duplicate of a listening descriptor (the caller may close its own); returns its id. */
+  listen(engine: EngineHandle, fd: number, fixedLocal: boolean): number;
+  /** Stops polling; returns the descriptor when `keep` (the caller listens on it), else -1 after closing it. */
+  unlisten(engine: EngineHandle, id: number, keep: boolean): number;
+  /** Keep-alive (seconds, 0 = off) for the sockets accepted from now on. */
+  listenKeepAlive(engine: EngineHandle, id: number, seconds: number): void;
+  /** While paused, new clients wait in the kernel's backlog. */
+  pauseAccept(engine: EngineHandle, id: number, paused: boolean): void;
+  /** Dials for an accepted connection: 0 (an event follows), an errno (failed at once), -1 (unknown). */
+  connect(
+    engine: EngineHandle,
+    handle: number,
+    ip: string,
+    port: number,
+    keepAliveSeconds: number,
+    head: Buffer | undefined,
+  ): number;
+  /** Abandons a connect in progress: false when it already finished (its event is on the way). */
+  cancelConnect(engine: EngineHandle, handle: number): boolean;
+  /** Closes an accepted connection in any state; its counts, or undefined when unknown. */
+  drop(engine: EngineHandle, handle: number): [number, number] | undefined;
+  /** Gives an accepted connection that is not relayed yet to JavaScript: its client descriptor, or -1. */
+  detach(engine: EngineHandle, handle: number): number;
   ref(engine: EngineHandle, on: boolean): void;
   close(engine: EngineHandle): void;
   /** Ends the process with _exit(code) after `ms` from a thread of its own (src/core/exit-guard.ts). */

@@ -1,7 +1,8 @@
 import type { Socket } from 'node:net';
 import { constants } from 'node:os';
 import { TLSSocket } from 'node:tls';
-import type { EngineHandle, NativeEndFn, RelayAddon } from './native-addon.js';
+import type { CloseReason } from '../core/close-reason.js';
+import type { EngineHandle, NativeEventsFn, RelayAddon } from './native-addon.js';
 import { resumeReading, socketFd, stopReading } from './node-internals.js';
 
 // Why native: on one core, moving every chunk through Node's streams (a Buffer per read, 'data',
@@ -34,6 +35,39 @@ export interface NativeRelayed {
   onNativeEnd(end: NativeEnd): void;
 }
 
+/** A connection accepted by the relay thread (native accept): also hears of its upstream connects. */
+export interface NativeAccepted extends NativeRelayed {
+  /** Connect number `attempt` finished: `errno` 0 when connected. */
+  onNativeConnect(attempt: number, errno: number): void;
+}
+
+/** A listener whose socket the relay thread accepts on. */
+export interface NativeAcceptOwner {
+  /** A new client; `local` is undefined when the listener is bound to one address (it knows it). */
+  onNativeAccept(
+    handle: number,
+    ip: string,
+    port: number,
+    local: { readonly ip: string; readonly port: number } | undefined,
+  ): void;
+  /** accept() failed (EMFILE…): clients wait in the backlog, accepting resumes 100 ms later. */
+  onNativeAcceptError(errno: number): void;
+  /** The relay thread failed: the listening socket is the owner's again, on this descriptor. */
+  onNativeListenLost(fd: number): void;
+}
+
+/** The close reason a native end implies, if any (a clean end's depends on who closed first). */
+export function nativeEndReason(end: NativeEnd): CloseReason | undefined {
+  if (end.failed === 'client') return end.reset ? 'client_reset' : 'client_error';
+  if (end.failed === 'backend') return end.reset ? 'backend_reset' : 'backend_error';
+  if (end.failed === 'relay') return 'relay_failed';
+  return undefined;
+}
+
+/** Event kinds of native/relay.cc, EVENT_STRIDE numbers each. */
+const EV = { accept: 1, connected: 2, connectFailed: 3, end: 4, failed: 5, acceptError: 6 } as const;
+const EVENT_STRIDE = 9;
+
 const RESET_ERRNOS = new Set<number>([constants.errno.ECONNRESET, constants.errno.EPIPE, constants.errno.ECONNABORTED]);
 /** errSide from the addon: 1 = client, 2 = backend, 3 = the relay thread itself failed. */
 const SIDES = [undefined, 'client', 'backend', 'relay'] as const;
@@ -50,7 +84,8 @@ export const errnoName = (errno: number): string =>
 export class NativeRelay {
   readonly #addon: RelayAddon;
   readonly #engine: EngineHandle;
-  readonly #owners = new Map<number, NativeRelayed>();
+  readonly #owners = new Map<number, NativeRelayed | NativeAccepted>();
+  readonly #acceptors = new Map<number, NativeAcceptOwner>();
   readonly #onFailure: (errno: number) => void;
   #failure: number | undefined;
 
@@ -58,7 +93,7 @@ export class NativeRelay {
   constructor(addon: RelayAddon, onFailure: (errno: number) => void = () => undefined) {
     this.#addon = addon;
     this.#onFailure = onFailure;
-    this.#engine = addon.create(this.#onEnd);
+    this.#engine = addon.create(this.#onEvents);
   }
 
   /** The errno the relay thread failed with, or undefined while it runs. */
@@ -102,9 +137,70 @@ export class NativeRelay {
       resumeReading(b, null);
       return undefined;
     }
-    if (this.#owners.size === 0) this.#addon.ref(this.#engine, true);
-    this.#owners.set(handle, owner);
+    this.#hold(handle, owner);
     return handle;
+  }
+
+  /**
+   * Native accept: the thread accepts on (a duplicate of) this listening descriptor and reports
+   * each client to `owner`. Returns the acceptor's id, or undefined when it cannot (the caller
+   * keeps accepting in Node).
+   */
+  listen(fd: number, fixedLocal: boolean, owner: NativeAcceptOwner): number | undefined {
+    if (this.#failure !== undefined) return undefined;
+    let id: number;
+    try {
+      id = this.#addon.listen(this.#engine, fd, fixedLocal);
+    } catch {
+      return undefined;
+    }
+    this.#acceptors.set(id, owner);
+    this.#reref();
+    return id;
+  }
+
+  /** Stops accepting on it (and closes the duplicate); accepted connections go on. */
+  unlisten(id: number): void {
+    if (!this.#acceptors.delete(id)) return;
+    this.#addon.unlisten(this.#engine, id, false);
+    this.#reref();
+  }
+
+  /** A reload changed `keepAlive`: for the connections accepted from now on. */
+  listenKeepAlive(id: number, keepAliveMs: number): void {
+    this.#addon.listenKeepAlive(this.#engine, id, Math.floor(keepAliveMs / 1000));
+  }
+
+  /** While paused, new clients wait in the kernel's backlog (the listening socket is not polled). */
+  pauseAccept(id: number, paused: boolean): void {
+    this.#addon.pauseAccept(this.#engine, id, paused);
+  }
+
+  /** An accepted connection's events go to `owner` from now on. */
+  adopt(handle: number, owner: NativeAccepted): void {
+    this.#hold(handle, owner);
+  }
+
+  /** Dials `ip:port` for an accepted connection: 0 (owner.onNativeConnect follows), an errno, or -1 (gone). */
+  connect(handle: number, ip: string, port: number, keepAliveMs: number, head: Buffer | undefined): number {
+    return this.#addon.connect(this.#engine, handle, ip, port, Math.floor(keepAliveMs / 1000), head);
+  }
+
+  /** Abandons a connect in progress; false when it finished meanwhile (its event is on the way). */
+  cancelConnect(handle: number): boolean {
+    return this.#addon.cancelConnect(this.#engine, handle);
+  }
+
+  /** Closes an accepted connection now (refused, killed): its client byte counts. */
+  drop(handle: number): readonly [number, number] {
+    this.#forget(handle);
+    return this.#addon.drop(this.#engine, handle) ?? [0, 0];
+  }
+
+  /** An accepted connection not relayed yet goes to Node: its client descriptor, or -1. */
+  detach(handle: number): number {
+    this.#forget(handle);
+    return this.#addon.detach(this.#engine, handle);
   }
 
   /** Client bytes read + written so far (the idle sweep's measure of activity). */
@@ -128,21 +224,87 @@ export class NativeRelay {
     this.#addon.close(this.#engine);
   }
 
-  #forget(handle: number): void {
-    if (this.#owners.delete(handle) && this.#owners.size === 0) this.#addon.ref(this.#engine, false);
+  #hold(handle: number, owner: NativeRelayed): void {
+    this.#owners.set(handle, owner);
+    if (this.#owners.size === 1) this.#reref();
   }
 
-  readonly #onEnd: NativeEndFn = (handle, aRead, aWritten, firstEnd, errSide, errno, untouched) => {
-    if (handle < 0) {
-      // The thread is gone; its connections were (or are being) told one by one.
-      this.#failure = errno;
-      this.#onFailure(errno);
-      return;
+  #forget(handle: number): void {
+    if (this.#owners.delete(handle) && this.#owners.size === 0) this.#reref();
+  }
+
+  /** The thread keeps the process alive while it relays connections or accepts on a listener. */
+  #reref(): void {
+    this.#addon.ref(this.#engine, this.#owners.size + this.#acceptors.size > 0);
+  }
+
+  readonly #onEvents: NativeEventsFn = (ev, strings) => {
+    let str = 0;
+    for (let i = 0; i + EVENT_STRIDE <= ev.length; i += EVENT_STRIDE) {
+      const handle = ev[i + 1]!;
+      switch (ev[i]) {
+        case EV.accept: {
+          const ip = strings[str++] ?? '';
+          const local = strings[str++] ?? '';
+          const owner = this.#acceptors.get(ev[i + 2]!);
+          if (!owner) this.#addon.drop(this.#engine, handle);
+          else owner.onNativeAccept(handle, ip, ev[i + 3]!, local ? { ip: local, port: ev[i + 4]! } : undefined);
+          break;
+        }
+        case EV.connected:
+        case EV.connectFailed: {
+          const owner = this.#owners.get(handle);
+          if (owner && 'onNativeConnect' in owner)
+            owner.onNativeConnect(ev[i + 2]!, ev[i] === EV.connected ? 0 : ev[i + 3]!);
+          break;
+        }
+        case EV.end:
+          this.#onEnd(
+            handle,
+            ev[i + 2]!,
+            ev[i + 3]!,
+            ev[i + 4]!,
+            ev[i + 5]!,
+            ev[i + 6]!,
+            ev[i + 7] === 1,
+            ev[i + 8] === 1,
+          );
+          break;
+        case EV.failed:
+          this.#onThreadFailed(ev[i + 2]!);
+          break;
+        case EV.acceptError:
+          this.#acceptors.get(ev[i + 2]!)?.onNativeAcceptError(ev[i + 3]!);
+          break;
+      }
     }
+  };
+
+  /** The thread is gone; its connections were told one by one; listening goes back to the owners. */
+  #onThreadFailed(errno: number): void {
+    this.#failure = errno;
+    for (const [id, owner] of [...this.#acceptors]) {
+      this.#acceptors.delete(id);
+      owner.onNativeListenLost(this.#addon.unlisten(this.#engine, id, true));
+    }
+    this.#reref();
+    this.#onFailure(errno);
+  }
+
+  #onEnd(
+    handle: number,
+    aRead: number,
+    aWritten: number,
+    firstEnd: number,
+    errSide: number,
+    errno: number,
+    closed: boolean,
+    untouched: boolean,
+  ): void {
     const owner = this.#owners.get(handle);
     if (!owner) return; // released in the meantime
     this.#forget(handle);
-    this.#addon.release(this.#engine, handle);
+    if (!closed) this.#addon.release(this.#engine, handle);
     owner.onNativeEnd({
       fromClient: aRead,
       toClient: aWritten,
@@ -150,7 +312,7 @@ export class NativeRelay {
       failed: SIDES[errSide],
       reset: errSide !== 3 && RESET_ERRNOS.has(errno),
       errno,
-      untouched: untouched === true,
+      untouched,
     });
-  };
+  }
 }

@@ -5,9 +5,10 @@ import type { TargetId } from '../core/types.js';
 import type { ConnInfo } from '../listener/conn-info.js';
 import type { QueueTicket, Waiter } from '../pool/slot-queue.js';
 import type { Target } from '../pool/target.js';
-import { errnoName, type NativeEnd, type NativeRelay, type NativeRelayed } from './native-relay.js';
+import { errnoName, nativeEndReason, type NativeEnd, type NativeRelay, type NativeRelayed } from './native-relay.js';
 import { resumeReading } from './node-internals.js';
 import { closeAfterFlush, passFailure, relay, unrelay, type RelaySink } from './relay.js';
+import { noteConnected, noteConnectFailure, noteSessionEnd } from './session-steps.js';
 import type { PoolContext, SessionObserver } from './session-types.js';
 import type { Sweepable } from './sweeper.js';
 
@@ -63,6 +64,8 @@ export class Session implements RelaySink, NativeRelayed, Sweepable {
   #nativeHandle = 0;
   #nativeIn = 0;
   #nativeOut = 0;
+  /** The reason to end with when no target can be tried (a session continued from native accept). */
+  #startReason: CloseReason = 'no_healthy_target';
 
   constructor(
     readonly client: Socket,
@@ -109,7 +112,17 @@ export class Session implements RelaySink, NativeRelayed, Sweepable {
   }
 
   start(): void {
-    this.#attempt('no_healthy_target');
+    this.#attempt(this.#startReason);
+  }
+
+  /**
+   * Before start(): continues a natively accepted connection (src/proxy/native-session.ts) that
+   * made `attempts` attempts, with the targets that failed and the reason of the last failure.
+   */
+  continueFrom(attempts: number, tried: Set<TargetId> | undefined, failReason: CloseReason): void {
+    this.#attempts = attempts;
+    this.#tried = tried;
+    this.#startReason = failReason;
   }
 
   /** Ends the session at once (drain deadline, admin kill). */
@@ -181,20 +194,13 @@ export class Session implements RelaySink, NativeRelayed, Sweepable {
   #connectFailed(reason: 'connect_failed' | 'connect_timeout', detail: string, failReason: CloseReason = reason): void {
     const up = this.#upstream!;
     const target = this.#target!;
-    const { pool } = this.ctx;
     this.#connecting = false;
     up[kSession] = undefined; // its later events are not this session's any more
     up.destroy();
     this.#upstreamClosed = true;
     this.#upstream = undefined;
     this.#target = undefined;
-    // Only a failed target is skipped by the next attempt: a connection that got through on its
-    // first try never allocates the set.
-    (this.#tried ??= new Set()).add(target.id);
-    target.lastFailureAt = performance.now();
-    pool.release(target, 0, 0);
-    this.ctx.health.reportConnectFailure(target.id, detail);
-    this.owner.observer.onConnectError(pool.name, target.id, reason, detail);
+    this.#tried = noteConnectFailure(this.ctx, this.owner.observer, target, reason, detail, this.#tried);
     this.#attempt(failReason);
   }
 
@@ -238,8 +244,7 @@ export class Session implements RelaySink, NativeRelayed, Sweepable {
     s.#connecting = false;
     const target = s.#target!;
     s.#connectMs = performance.now() - s.startedAt;
-    s.ctx.health.reportConnectSuccess(target.id);
-    s.owner.observer.onConnected(s.ctx.pool.name, target.id, s.#connectMs);
+    noteConnected(s.ctx, s.owner.observer, target, s.#connectMs);
     s.#relay(this);
   }
 
@@ -285,9 +290,7 @@ export class Session implements RelaySink, NativeRelayed, Sweepable {
     this.#nativeIn = end.fromClient;
     this.#nativeOut = end.toClient;
     if (end.firstEnd) this.#firstEnd ??= end.firstEnd;
-    if (end.failed === 'client') this.#reason ??= end.reset ? 'client_reset' : 'client_error';
-    else if (end.failed === 'backend') this.#reason ??= end.reset ? 'backend_reset' : 'backend_error';
-    else if (end.failed === 'relay') this.#reason ??= 'relay_failed';
+    this.#reason ??= nativeEndReason(end);
     this.#upstream?.destroy();
     // Untouched, the relay left the reset to pass on to us (see NativeEnd.untouched).
     if (end.untouched && end.reset && end.failed === 'backend') this.client.resetAndDestroy();
@@ -343,24 +346,17 @@ export class Session implements RelaySink, NativeRelayed, Sweepable {
   #maybeFinish(): void {
     if (this.#finished || !this.#clientClosed || !this.#upstreamClosed) return;
     this.#finished = true;
-    const t = this.#target;
-    const fromClient = this.bytesFromClient;
-    const toClient = this.bytesToClient;
-    if (t) this.ctx.pool.release(t, fromClient, toClient);
-    const reason = this.#reason ?? (this.#firstEnd === 'backend' ? 'backend_close' : 'client_close');
-    this.owner.observer.onSessionEnd({
+    noteSessionEnd(this.ctx, this.owner.observer, {
       listener: this.owner.listenerName,
-      pool: this.ctx.pool.name,
-      client: this.clientIp,
-      clientPort: this.info.clientPort,
-      sni: this.info.sni,
-      target: t?.id,
-      bytesFromClient: fromClient,
-      bytesToClient: toClient,
-      durationMs: Math.round(performance.now() - this.startedAt),
-      connectMs: this.#connectMs === undefined ? undefined : Math.round(this.#connectMs * 1000) / 1000,
+      info: this.info,
+      target: this.#target,
+      fromClient: this.bytesFromClient,
+      toClient: this.bytesToClient,
+      startedAt: this.startedAt,
+      connectMs: this.#connectMs,
       attempts: this.#attempts,
-      reason,
+      reason: this.#reason,
+      firstEnd: this.#firstEnd,
     });
     this.owner.onSessionClosed(this);
   }

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { readlinkSync, readSync } from 'node:fs';
+import { readFileSync, readlinkSync, readSync } from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
 import {
+  serverFd,
   resumeReading,
   setListenerKeepAlive,
   setListenerNoDelay,
@@ -106,4 +107,23 @@ test('setListenerNoDelay, setListenerKeepAlive: TCP_NODELAY and keep-alive on a 
   }
   assert.equal(setListenerNoDelay(createServer()), false, 'not listening: no handle');
   assert.equal(setListenerKeepAlive(createServer(), true, 60), false, 'not listening: no handle');
+});
+
+test('serverFd: the descriptor of a listening server (server._handle.fd), a listening socket', async () => {
+  const server = createServer();
+  assert.equal(serverFd(server), -1, 'not listening: no handle');
+  await listen(server);
+  try {
+    const fd = serverFd(server);
+    assert.ok(fd > 2 && isSocketFd(fd), `fd ${fd}`);
+    // the same socket: a duplicate of it accepts (what native accept relies on)
+    const ino = readlinkSync(`/proc/self/fd/${fd}`);
+    const port = (server.address() as { port: number }).port;
+    assert.match(
+      readFileSync('/proc/net/tcp', 'utf8'),
+      new RegExp(`:${port.toString(16).toUpperCase().padStart(4, '0')} 00000000:0000 0A .* ${ino.slice(8, -1)} `),
+    );
+  } finally {
+    server.close();
+  }
 });

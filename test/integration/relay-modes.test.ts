@@ -8,25 +8,29 @@ import { needNative } from '../helpers/native-relay.js';
 import { startApp, type AppHarness } from '../helpers/app-harness.js';
 import { echoServer, eventually, tcpServer, type TestServer } from '../helpers/net.js';
 
-// Every relay behaviour, once with the native addon and once with the JavaScript relay: the
-// access log must not tell them apart.
+// Every relay behaviour, with the native addon, with the JavaScript relay, and with native accept
+// (the relay thread accepts and connects too: `nativeAccept: true`): the access log must not tell
+// them apart.
 
-const cfg = (mode: string, port: number, pool: Record<string, unknown> = {}): ConfigInput =>
-  ({
-    relay: mode,
-    listeners: { main: { bind: '127.0.0.1:0', pool: 'p' } },
-    pools: { p: { targets: [`127.0.0.1:${port}`], healthCheck: { type: 'none' }, ...pool } },
-  }) as ConfigInput;
+type Mode = 'native' | 'js' | 'accept';
+
+const cfg = (mode: Mode, port: number, pool: Record<string, unknown> = {}): ConfigInput => ({
+  relay: mode === 'accept' ? 'native' : mode,
+  nativeAccept: mode === 'accept',
+  listeners: { main: { bind: '127.0.0.1:0', pool: 'p' } },
+  pools: { p: { targets: [`127.0.0.1:${port}`], healthCheck: { type: 'none' }, ...pool } },
+});
 
 async function withLb(
-  mode: 'native' | 'js',
+  mode: Mode,
   backend: TestServer,
   fn: (lb: AppHarness) => Promise<void>,
   pool?: Record<string, unknown>,
 ): Promise<void> {
   const lb = await startApp(cfg(mode, backend.port, pool));
   try {
-    assert.equal(lb.app.relayStatus().mode, mode);
+    assert.equal(lb.app.relayStatus().mode, mode === 'js' ? 'js' : 'native');
+    assert.equal(lb.app.listeners().get('main')!.acceptsNatively, mode === 'accept');
     await fn(lb);
   } finally {
     await lb.stop();
@@ -45,7 +49,7 @@ const endOf = (lb: AppHarness): Promise<Record<string, unknown>> => eventually((
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
-for (const mode of ['native', 'js'] as const) {
+for (const mode of ['native', 'js', 'accept'] as const) {
   test(`${mode}: 8 MB echoed intact, byte counts and client_close in the access log`, async (t) => {
     if (!needNative(t, mode)) return;
     await withLb(mode, await echoServer(), async (lb) => {
@@ -54,7 +58,7 @@ for (const mode of ['native', 'js'] as const) {
       s.on('data', (c: Buffer) => chunks.push(c));
       s.write('x');
       await eventually(() => chunks.length > 0 || undefined);
-      assert.equal(lb.app.relayStatus().nativeConnections, mode === 'native' ? 1 : 0);
+      assert.equal(lb.app.relayStatus().nativeConnections, mode === 'js' ? 0 : 1);
       const data = randomBytes(8 << 20);
       s.end(data);
       await once(s, 'end');

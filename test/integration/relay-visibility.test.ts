@@ -69,50 +69,55 @@ for (const relay of ['native', 'js'] as const) {
   });
 }
 
-test('the relay thread fails: its connections end with relay_failed, an error is logged, new connections relay in JavaScript', async (t) => {
-  if (!needNative(t)) return;
-  const echo = await echoServer();
-  const lines: Record<string, unknown>[] = [];
-  const log = pino({ level: 'info' }, { write: (l: string) => lines.push(JSON.parse(l) as Record<string, unknown>) });
-  const choice = new RelayChoice(loadRelayAddon, log);
-  const app = new App({
-    log,
-    clock: systemClock(),
-    random: Math.random,
-    observer: new AccessLog(log, true),
-    relay: choice,
+for (const nativeAccept of [false, true])
+  test(`the relay thread fails${nativeAccept ? ' (native accept)' : ''}: its connections end with relay_failed, an error is logged, new connections relay in JavaScript`, async (t) => {
+    if (!needNative(t)) return;
+    const echo = await echoServer();
+    const lines: Record<string, unknown>[] = [];
+    const log = pino({ level: 'info' }, { write: (l: string) => lines.push(JSON.parse(l) as Record<string, unknown>) });
+    const choice = new RelayChoice(loadRelayAddon, log);
+    const app = new App({
+      log,
+      clock: systemClock(),
+      random: Math.random,
+      observer: new AccessLog(log, true),
+      relay: choice,
+    });
+    const v = validateConfig({
+      nativeAccept,
+      listeners: { main: { bind: '127.0.0.1:0', pool: 'p' } },
+      pools: { p: { targets: [`127.0.0.1:${echo.port}`], healthCheck: { type: 'none' } } },
+    });
+    assert.ok(v.ok);
+    try {
+      await app.apply(v.config);
+      const listener = app.listeners().get('main')!;
+      assert.equal(listener.acceptsNatively, nativeAccept);
+      const port = listener.port;
+      const s = connect({ port, host: '127.0.0.1' });
+      s.on('error', () => undefined);
+      await once(s, 'connect');
+      s.write('before');
+      await once(s, 'data');
+      await eventually(() => app.relayStatus().nativeConnections === 1 || undefined);
+      const closed = once(s, 'close');
+      // What an epoll_wait failure does (the addon's test hook makes the thread fail the same way).
+      choice.native!.fault(constants.errno.EBADF);
+      await closed;
+      const end = await eventually(() => lines.find((l) => l.access)?.access as Record<string, unknown> | undefined);
+      assert.equal(end.reason, 'relay_failed');
+      const error = await eventually(() => lines.find((l) => String(l.msg).startsWith('NATIVE RELAY FAILED')));
+      assert.equal(error.level, 50);
+      assert.match(String(error.msg), /EBADF/);
+      const status = app.relayStatus();
+      assert.equal(status.mode, 'js');
+      assert.match(status.reason, /native relay thread failed \(EBADF\)/);
+      // a new connection still works, through the JavaScript relay (accepted by Node again, on the same socket)
+      assert.equal(listener.acceptsNatively, false);
+      assert.equal((await exchange(port, 'after')).toString(), 'after');
+      assert.equal(app.relayStatus().nativeConnections, 0);
+    } finally {
+      await app.stop();
+      await echo.close();
+    }
   });
-  const v = validateConfig({
-    listeners: { main: { bind: '127.0.0.1:0', pool: 'p' } },
-    pools: { p: { targets: [`127.0.0.1:${echo.port}`], healthCheck: { type: 'none' } } },
-  });
-  assert.ok(v.ok);
-  try {
-    await app.apply(v.config);
-    const port = app.listeners().get('main')!.port;
-    const s = connect({ port, host: '127.0.0.1' });
-    s.on('error', () => undefined);
-    await once(s, 'connect');
-    s.write('before');
-    await once(s, 'data');
-    await eventually(() => app.relayStatus().nativeConnections === 1 || undefined);
-    const closed = once(s, 'close');
-    // What an epoll_wait failure does (the addon's test hook makes the thread fail the same way).
-    choice.native!.fault(constants.errno.EBADF);
-    await closed;
-    const end = await eventually(() => lines.find((l) => l.access)?.access as Record<string, unknown> | undefined);
-    assert.equal(end.reason, 'relay_failed');
-    const error = await eventually(() => lines.find((l) => String(l.msg).startsWith('NATIVE RELAY FAILED')));
-    assert.equal(error.level, 50);
-    assert.match(String(error.msg), /EBADF/);
-    const status = app.relayStatus();
-    assert.equal(status.mode, 'js');
-    assert.match(status.reason, /native relay thread failed \(EBADF\)/);
-    // a new connection still works, through the JavaScript relay
-    assert.equal((await exchange(port, 'after')).toString(), 'after');
-    assert.equal(app.relayStatus().nativeConnections, 0);
-  } finally {
-    await app.stop();
-    await echo.close();
-  }
-});

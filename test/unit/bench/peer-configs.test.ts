@@ -41,9 +41,16 @@ test('nginx backend: a tiny 200 on every port and the large file', () => {
 test('bench options: --quick is short, lists are checked, --node repeats, env gives nodes', () => {
   const q = parseOptions(['--quick'], {}, 2);
   assert.deepEqual([q.runs, q.timing.seconds, q.timing.idleConnections, q.proxyCpu, q.loadCpu], [1, 1, 200, 0, 1]);
-  const full = parseOptions(['--node', '/a', '--node', '/b', '--lb', 'old=/x/main.js'], {}, 1);
+  const full = parseOptions(
+    ['--node', '/a', '--node', '/b', '--lb', 'old=/x/main.js', '--lb', 'accept=/y/main.js --native-accept'],
+    {},
+    1,
+  );
   assert.deepEqual(full.nodes, ['/a', '/b']);
-  assert.deepEqual(full.mains, [{ name: 'old', path: '/x/main.js' }]);
+  assert.deepEqual(full.mains, [
+    { name: 'old', path: '/x/main.js', args: [] },
+    { name: 'accept', path: '/y/main.js', args: ['--native-accept'] },
+  ]);
   assert.equal(full.proxyCpu, undefined, 'no pinning on one CPU');
   assert.deepEqual(parseOptions([], { LB_BENCH_NODE: '/n1:/n2' }, 2).nodes, ['/n1', '/n2']);
   assert.throws(() => parseOptions(['--workloads', 'conn,nope'], {}, 2), /unknown "nope"/);

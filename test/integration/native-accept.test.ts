@@ -1,0 +1,175 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import type { ConfigInput } from '../../src/config/schema.js';
+import { needNative } from '../helpers/native-relay.js';
+import { client, startApp, type AppHarness } from '../helpers/app-harness.js';
+import { blackhole, hasPython } from '../helpers/blackhole.js';
+import { echoServer, eventually, exchange, freePort, nameServer, type TestServer } from '../helpers/net.js';
+
+// Native accept (`nativeAccept: true`): the relay thread accepts and connects; JavaScript still
+// decides. What a JavaScript session does at accept and connect must happen the same way: access
+// rules, limits, retries on a refused or silent target, the fallback to Node for inspectors, and
+// no descriptor left behind. (The relay behaviours themselves: relay-modes.test.ts, mode accept.)
+
+const config = (
+  listener: Record<string, unknown>,
+  targets: string[],
+  pool: Record<string, unknown> = {},
+): ConfigInput => ({
+  nativeAccept: true,
+  listeners: { web: { bind: '127.0.0.1:0', pool: 'p', ...listener } },
+  pools: { p: { targets, healthCheck: { type: 'none' }, ...pool } },
+});
+
+async function withLb(
+  input: ConfigInput,
+  fn: (lb: AppHarness) => Promise<void>,
+  ...servers: TestServer[]
+): Promise<void> {
+  try {
+    const lb = await startApp(input);
+    try {
+      assert.equal(lb.app.listeners().get('web')!.acceptsNatively, true);
+      await fn(lb);
+    } finally {
+      await lb.stop();
+    }
+  } finally {
+    for (const s of servers) await s.close();
+  }
+}
+
+const at = (port: number): string => `127.0.0.1:${port}`;
+
+test('native accept: access rules and maxConnections refuse at accept, as in Node', async (t) => {
+  if (!needNative(t, 'accept')) return;
+  const backend = await nameServer('served');
+  await withLb(
+    config({ allow: ['127.0.0.5'] }, [at(backend.port)]),
+    async (lb) => {
+      assert.equal(await client(lb.port(), '127.0.0.5').closed, 'served');
+      assert.equal(await client(lb.port(), '127.0.0.6').closed, '');
+      const denied = await eventually(() => lb.access().find((a) => a.reason === 'denied'));
+      assert.equal(denied.client, '127.0.0.6');
+    },
+    backend,
+  );
+  const echo = await echoServer();
+  await withLb(
+    config({ maxConnections: 1 }, [at(echo.port)]),
+    async (lb) => {
+      const held = client(lb.port(), '127.0.0.1', 'held');
+      await eventually(() => held.text() === 'held' || undefined);
+      try {
+        // one connection open: the next one is over the listener's maxConnections
+        assert.equal(await client(lb.port(), '127.0.0.1', 'over').closed, '');
+        await eventually(() => lb.access().find((a) => a.reason === 'max_connections'));
+      } finally {
+        held.sock.destroy();
+      }
+    },
+    echo,
+  );
+});
+
+test('native accept: a refused target is retried on the next one; every target refusing ends as in JavaScript', async (t) => {
+  if (!needNative(t, 'accept')) return;
+  const echo = await echoServer();
+  const dead = await freePort(); // nothing listens there: ECONNREFUSED
+  await withLb(
+    config({}, [at(dead), at(echo.port)]),
+    async (lb) => {
+      for (let i = 0; i < 4; i++) assert.equal((await exchange(lb.port(), `m${i}`)).toString(), `m${i}`);
+      const ends = await eventually(() => (lb.access().length >= 4 ? lb.access() : undefined));
+      assert.ok(
+        ends.every((e) => e.reason === 'client_close' && e.target === at(echo.port)),
+        JSON.stringify(ends),
+      );
+      assert.ok(ends.some((e) => e.attempts === 2));
+    },
+    echo,
+  );
+  const modes: Record<string, unknown>[] = [];
+  for (const nativeAccept of [true, false]) {
+    const lb = await startApp({ ...config({}, [at(dead)]), nativeAccept });
+    try {
+      // the client may see a reset (its byte was never read): both paths close it unanswered
+      assert.equal(await client(lb.port(), '127.0.0.1', 'x').closed, '');
+      modes.push(await eventually(() => lb.access()[0]));
+    } finally {
+      await lb.stop();
+    }
+  }
+  const [native, js] = modes.map((m) => [m.reason, m.attempts, m.target]);
+  assert.equal(native![0], 'connect_failed');
+  assert.deepEqual(native, js);
+});
+
+test('native accept: a silent target times out (connectTimeout) and the next one serves', async (t) => {
+  if (!needNative(t, 'accept')) return;
+  if (!hasPython()) return t.skip('SKIPPED: python3 missing (apt-get install python3)');
+  const hole = await blackhole();
+  const echo = await echoServer();
+  try {
+    await withLb(
+      config({}, [at(hole.port), at(echo.port)], { connectTimeout: '300ms' }),
+      async (lb) => {
+        const got = await Promise.all([0, 1].map((i) => exchange(lb.port(), `t${i}`, '127.0.0.1', 10_000)));
+        assert.deepEqual(
+          got.map((b) => b.toString()),
+          ['t0', 't1'],
+        );
+        const ends = await eventually(() => (lb.access().length >= 2 ? lb.access() : undefined));
+        assert.ok(
+          ends.some((e) => e.attempts === 2 && e.target === at(echo.port)),
+          JSON.stringify(ends),
+        );
+      },
+      echo,
+    );
+  } finally {
+    hole.close();
+  }
+});
+
+test('native accept: a PROXY-header listener (an inspector) is served through Node, judged on the advertised client', async (t) => {
+  if (!needNative(t, 'accept')) return;
+  const backend = await nameServer('served');
+  const header = (c: string): string => `PROXY TCP4 ${c} 127.0.0.1 40000 80\r\n`;
+  await withLb(
+    config({ proxyProtocol: { accept: true, trusted: ['127.0.0.1'], untrusted: 'serve' }, deny: ['10.6.6.6'] }, [
+      at(backend.port),
+    ]),
+    async (lb) => {
+      assert.equal(await client(lb.port(), '127.0.0.1', header('10.1.1.1')).closed, 'served');
+      assert.equal(await client(lb.port(), '127.0.0.1', header('10.6.6.6')).closed, '');
+      const ends = await eventually(() => (lb.access().length >= 2 ? lb.access() : undefined));
+      assert.deepEqual(ends.map((e) => `${String(e.reason)} ${String(e.client)}`).sort(), [
+        'backend_close 10.1.1.1',
+        'denied 10.6.6.6',
+      ]);
+    },
+    backend,
+  );
+});
+
+test('native accept: 200 connections leave no descriptor behind', async (t) => {
+  if (!needNative(t, 'accept')) return;
+  const echo = await echoServer();
+  const fds = (): number => readdirSync('/proc/self/fd').length;
+  await withLb(
+    config({}, [at(echo.port)]),
+    async (lb) => {
+      await exchange(lb.port(), 'warm-up');
+      await eventually(() => lb.access().length >= 1 || undefined);
+      const before = fds();
+      for (let i = 0; i < 20; i++)
+        await Promise.all(Array.from({ length: 10 }, (_, j) => exchange(lb.port(), `c${i}.${j}`)));
+      await eventually(() => lb.access().length >= 201 || undefined);
+      assert.equal(lb.app.relayStatus().nativeConnections, 0);
+      await eventually(() => fds() <= before || undefined, 5000, `fds back to ${before}`);
+    },
+    echo,
+  );
+});
