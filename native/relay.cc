@@ -209,7 +209,11 @@ void Fail(Engine* e, Conn* c, int side, int err) {
 }
 
 void PassFin(Conn* c, int d) {
-  shutdown(c->fd[1 - d], SHUT_WR);  // fails only if the peer is gone; its read reports that
+  // The last FIN of a connection accepted here needs no shutdown: its close follows at once and
+  // sends the FIN (both sides were read to EOF, so no unread byte turns it into a reset). One
+  // system call per connection less, as HAProxy.
+  bool last = c->owned && c->dir[1 - d].shut;
+  if (!last) shutdown(c->fd[1 - d], SHUT_WR);  // fails only if the peer is gone; its read reports that
   c->dir[d].shut = true;
 }
 
@@ -940,10 +944,19 @@ napi_value Connect(napi_env env, napi_callback_info info) {
   sockaddr_storage ss;
   socklen_t sl;
   if (!ParseAddr(host, port, &ss, &sl)) return Int(env, EINVAL);
-  std::lock_guard<std::mutex> lock(e->mu);
   uint32_t slot;
-  Conn* c = ConnArg(env, e, argv[1], &slot);
-  if (!c || !c->owned || c->st != St::Pending || e->failed.load()) return Int(env, -1);
+  auto waiting = [&]() -> Conn* {
+    Conn* c = ConnArg(env, e, argv[1], &slot);
+    return c && c->owned && c->st == St::Pending && !e->failed.load() ? c : nullptr;
+  };
+  {
+    std::lock_guard<std::mutex> lock(e->mu);
+    if (!waiting()) return Int(env, -1);
+  }
+  // The socket, its options and the connect (on loopback, the whole handshake) without the lock:
+  // the relay thread, which holds it while it works, would wait for them (futex calls on both
+  // threads, measured). A connection waiting for a decision is only changed from this thread,
+  // or ended by a thread failure: looked up again below.
   int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return Int(env, errno);
   int one = 1;
@@ -955,6 +968,12 @@ napi_value Connect(napi_env env, napi_callback_info info) {
     int err = errno;
     close(fd);
     return Int(env, err);
+  }
+  std::lock_guard<std::mutex> lock(e->mu);
+  Conn* c = waiting();
+  if (!c) {
+    close(fd);
+    return Int(env, -1);
   }
   epoll_event ev{};
   ev.events = EPOLLOUT;
