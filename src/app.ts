@@ -104,9 +104,9 @@ export class App implements Engine {
     return (await this.control.apply(next)).summary;
   }
 
-  /** Graceful shutdown: stop accepting, drain up to `drainMs`, stop health checks. */
-  async shutdown(drainMs: number): Promise<void> {
-    await this.data.shutdown(drainMs);
+  /** Graceful shutdown: stop accepting, drain up to `drainMs`, stop health checks (`handOver`: runtime.ts). */
+  async shutdown(drainMs: number, handOver = false): Promise<void> {
+    await this.data.shutdown(drainMs, handOver);
     this.#link.gone();
     await this.control.stop();
   }

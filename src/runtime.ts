@@ -42,8 +42,11 @@ export interface RuntimeView {
  */
 export interface Engine extends RuntimeView {
   apply(config: Config): Promise<ApplySummary>;
-  /** Stop accepting, let connections finish for up to `drainMs`, then end the rest. */
-  shutdown(drainMs: number): Promise<void>;
+  /**
+   * Stop accepting, let connections finish for up to `drainMs`, then end the rest. `handOver`: an
+   * upgrade, the next generation serves the same sockets (UDP: it reads them from now on).
+   */
+  shutdown(drainMs: number, handOver?: boolean): Promise<void>;
   stop(): Promise<void>;
 }
 

@@ -13,7 +13,7 @@ import { nodeRoutes } from './routes/nodes.js';
 import { poolRoutes } from './routes/pools.js';
 import { reloadRoutes } from './routes/reload.js';
 import { upgradeRoutes } from './routes/upgrade.js';
-import { ADMIN_SOCKET_NAME } from '../supervisor/socket-spec.js';
+import { adminSocketSpec } from '../supervisor/socket-spec.js';
 import { statusRoutes } from './routes/status.js';
 import { targetRoutes } from './routes/targets.js';
 
@@ -75,7 +75,7 @@ export class AdminServer {
       else sock.destroy();
     });
     const { host, port } = this.settings;
-    const inherited = await this.ctx.sockets?.acquire({ kind: 'tcp', name: ADMIN_SOCKET_NAME, host, port });
+    const inherited = await this.ctx.sockets?.acquire(adminSocketSpec(this.settings));
     await new Promise<void>((resolve, reject) => {
       server.once('error', (e: NodeJS.ErrnoException) =>
         reject(

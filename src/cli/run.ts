@@ -25,6 +25,7 @@ import { udpBanner } from '../udp/udp-app.js';
 import { SharedState } from '../fleet/shared-state.js';
 import { packageVersion } from '../core/version.js';
 import { SupervisorLink } from '../supervisor/supervisor-link.js';
+import { adminSocketSpec, listenerSocketSpecs } from '../supervisor/socket-spec.js';
 import { dropPrivileges } from '../supervisor/privileges.js';
 import { StateKeeper } from '../state/state-keeper.js';
 import { describeBudget } from '../listener/fd-budget.js';
@@ -99,14 +100,7 @@ export async function runBalancer(
     healthObserver: metrics?.healthObserver,
     sockets: link,
   };
-  const cluster =
-    workers > 1
-      ? new ClusterEngine({
-          workers,
-          app: appDeps,
-          spawn: clusterSpawn(log, acceptModeFrom(process.env, process.version)),
-        })
-      : undefined;
+  const cluster = workers > 1 ? clusterEngine(workers, appDeps, link !== undefined) : undefined;
   const app: Engine = cluster ?? new App(appDeps);
   let admin: AdminServer | undefined;
   // discovery sources and the fleet: more writers of the target store (src/store/)
@@ -119,6 +113,8 @@ export async function runBalancer(
     adminUrl: () => admin?.url,
   });
   const notifier = link?.notifier ?? systemdNotifier(process.env, log);
+  // The admin API stays where it started (a reload does not move it).
+  const adminSpec = config.admin ? [adminSocketSpec(config.admin.bind)] : [];
   const version = packageVersion();
   const load = info.load ?? (() => Promise.resolve({ ok: true, config }));
   const reloader = new Reloader({
@@ -129,7 +125,11 @@ export async function runBalancer(
     apply: async (next) => {
       if (resolveWorkers(next.workers) !== workers)
         log.warn(`workers: the new count takes effect at the next start; ${workers} running until then`);
-      const summary = await app.apply(next);
+      // Applied or not, the supervisor closes the sockets of listeners no longer served (removed,
+      // moved, or opened by a reload that failed) before the result is told.
+      const summary = await app
+        .apply(next)
+        .finally(() => link?.keep([...listenerSocketSpecs(app.config), ...adminSpec]));
       await shared.apply(next);
       log.level = next.log.level;
       // Settings of the process itself (admin API, log format…) stay as started: say so, or the operator waits for them.
@@ -206,6 +206,21 @@ export async function runBalancer(
   link?.ready(version);
 }
 
+/**
+ * Supervised, the workers listen on the supervisor's sockets (an upgrade hands them over) in the
+ * default accept mode; `rr` and `reuseport` bind their own (an upgrade then fails, and the old
+ * generation serves on).
+ */
+function clusterEngine(workers: number, app: AppDeps, supervised: boolean): ClusterEngine {
+  const mode = acceptModeFrom(process.env, process.version);
+  return new ClusterEngine({
+    workers,
+    app,
+    sockets: app.sockets,
+    spawn: clusterSpawn(app.log, mode, supervised && mode === 'none'),
+  });
+}
+
 function installSignals(
   app: Engine,
   logger: LoggerHandle,
@@ -239,7 +254,7 @@ function installSignals(
             : `${sig} received`;
       log.info(`${why}: draining connections for up to ${drainMs}ms`);
       void app
-        .shutdown(drainMs)
+        .shutdown(drainMs, sig === 'retire')
         .then(() => samples?.stop())
         .then(() => admin?.stop()) // after the drain, so that it can be watched
         .then(() => shared.stop()) // this node leaves the fleet's list at once

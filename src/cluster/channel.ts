@@ -2,7 +2,8 @@
 // (cluster.Worker and ChildProcess both fit). Narrow, so that tests can pass a fake.
 export interface Channel {
   send(message: unknown, callback: (error: Error | null) => void): boolean;
-  on(event: 'message', listener: (message: unknown) => void): unknown;
+  /** `handle`: a listening socket passed with the message (src/cluster/primary-sockets.ts). */
+  on(event: 'message', listener: (message: unknown, handle?: unknown) => void): unknown;
 }
 
 /**

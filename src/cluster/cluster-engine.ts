@@ -7,6 +7,7 @@ import { newestFirst, type OpenConnection } from '../listener/open-connections.j
 import type { Metrics } from '../metrics/metrics.js';
 import { ControlPlane, type ApplySummary, type ControlPlaneDeps } from '../plane/control-plane.js';
 import type { Engine, ListenerView } from '../runtime.js';
+import type { SocketSource } from '../supervisor/socket-spec.js';
 import type { WorkerStats } from './messages.js';
 import { DEFAULT_RESTART_POLICY, type RestartPolicy } from './restart-policy.js';
 import { Supervisor, type Spawn } from './supervisor.js';
@@ -14,6 +15,8 @@ import { workerViews, type WorkerView } from './worker-view.js';
 import { sumListeners, sumTraffic, type PlaneTraffic } from './worker-stats.js';
 
 export interface ClusterEngineDeps {
+  /** The listening sockets, when a supervisor holds them across upgrades: the workers listen on them. */
+  readonly sockets?: SocketSource | undefined;
   readonly workers: number;
   /** The control plane's: its health observer (metrics) is told of every check. */
   readonly app: ControlPlaneDeps;
@@ -48,6 +51,7 @@ export class ClusterEngine implements Engine {
       policy: deps.policy ?? DEFAULT_RESTART_POLICY,
       snapshot: () => this.control.update(),
       onPassive: (r) => this.control.passive(r),
+      sockets: deps.sockets,
     });
     this.control = new ControlPlane({ ...deps.app, ackTimeoutMs: deps.ackTimeoutMs }, this.#supervisor);
   }
@@ -118,8 +122,8 @@ export class ClusterEngine implements Engine {
     return AggregatorRegistry.aggregate([own, ...answers.map((a) => a.metrics)]).metrics();
   }
 
-  async shutdown(drainMs: number): Promise<void> {
-    await this.#supervisor.drain(drainMs);
+  async shutdown(drainMs: number, handOver = false): Promise<void> {
+    await this.#supervisor.drain(drainMs, undefined, handOver);
     await this.control.stop();
   }
 

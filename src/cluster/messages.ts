@@ -107,14 +107,22 @@ const openConnection = z
   })
   .strict();
 
+/** A listening socket a worker asks for, held by the supervisor (src/supervisor/socket-spec.ts). */
+const socketSpec = z
+  .object({ kind: z.enum(['tcp', 'udp']), name, host: name, port: z.number().int().min(0).max(65535) })
+  .strict();
+
 export const toWorker = z.discriminatedUnion('type', [
   snapshot,
-  z.object({ v, type: z.literal('drain'), timeoutMs: count }).strict(),
+  /** `handOver`: an upgrade, the next generation reads the UDP sockets at once (App.shutdown). */
+  z.object({ v, type: z.literal('drain'), timeoutMs: count, handOver: z.boolean().optional() }).strict(),
   z.object({ v, type: z.literal('request'), id: count, what: z.enum(['stats', 'metrics']) }).strict(),
   /** The open connections of one target, newest first, at most `limit`. */
   z
     .object({ v, type: z.literal('connections'), id: count, pool: name, target: name, limit: z.number().int().min(1) })
     .strict(),
+  /** The answer to a worker's `socket`: the socket itself comes as the message's handle, or `error`. */
+  z.object({ v, type: z.literal('socket'), id: count, error: z.string().optional() }).strict(),
 ]);
 
 export const toPrimary = z.discriminatedUnion('type', [
@@ -133,6 +141,7 @@ export const toPrimary = z.discriminatedUnion('type', [
   /** A passive health result from real traffic: failures, and the first success after one. */
   z.object({ v, type: z.literal('passive'), pool: name, target: name, ok: z.boolean(), detail: z.string() }).strict(),
   z.object({ v, type: z.literal('stats'), id: count, stats: workerStats }).strict(),
+  z.object({ v, type: z.literal('socket'), id: count, spec: socketSpec }).strict(),
   /** prom-client's getMetricsAsJSON(), for AggregatorRegistry.aggregate() in the primary. */
   z.object({ v, type: z.literal('metrics'), id: count, metrics: z.array(z.record(z.string(), z.unknown())) }).strict(),
   z.object({ v, type: z.literal('connections'), id: count, connections: z.array(openConnection) }).strict(),

@@ -14,11 +14,14 @@ import type { PassiveReport } from './remote-health.js';
 import type { AckResult, DataPlaneLink } from '../plane/plane-link.js';
 import { PendingRequests } from './requests.js';
 import type { WorkerSlotState } from './worker-view.js';
+import type { SocketSource } from '../supervisor/socket-spec.js';
 import { NO_CRASHES, onCrash, type CrashRecord, type RestartPolicy } from './restart-policy.js';
 
 /** The primary's handle on one worker process (a cluster.Worker or a ChildProcess, adapted). */
 export interface WorkerHandle extends Channel {
   readonly pid: number | undefined;
+  /** Sends a message with a listening socket (only workers that listen on handed sockets have it). */
+  sendHandle?(message: unknown, handle: object, callback: (error: Error | null) => void): void;
   on(event: 'message', listener: (message: unknown) => void): unknown;
   on(event: 'exit', listener: (code: number | null, signal: string | null) => void): unknown;
   kill(signal: NodeJS.Signals): void;
@@ -58,6 +61,8 @@ export interface SupervisorDeps {
   /** The snapshot a worker gets when it starts. */
   readonly snapshot: () => Snapshot;
   readonly onPassive: (r: PassiveReport) => void;
+  /** The sockets the workers listen on, when a supervisor holds them across upgrades. */
+  readonly sockets?: SocketSource | undefined;
 }
 
 /**
@@ -131,6 +136,8 @@ export class Supervisor implements DataPlaneLink {
         return this.#onApplied(s, h, m);
       case 'passive':
         return this.deps.onPassive(m);
+      case 'socket':
+        return this.#giveSocket(s, h, m);
       case 'stats':
       case 'metrics':
       case 'connections':
@@ -150,6 +157,27 @@ export class Supervisor implements DataPlaneLink {
     for (const w of this.#acks)
       if (w.slot === s.id && m.version >= w.version)
         w.done({ slot: s.id, gone: false, ok: m.ok, summary: m.summary, error: m.error, stats: m.stats });
+  }
+
+  /** A worker listens on a socket the supervisor holds: this process passes it on. */
+  #giveSocket(s: Slot, h: WorkerHandle, m: Extract<ToPrimary, { type: 'socket' }>): void {
+    const fail = (error: string): void => sendTo(h, stamp({ type: 'socket', id: m.id, error }));
+    const { sockets } = this.deps;
+    if (!sockets || !h.sendHandle) return fail('no supervisor holds the listening sockets');
+    sockets.acquire(m.spec).then(
+      (got) => {
+        if (s.handle !== h) return; // gone meanwhile
+        try {
+          // Our copy goes once it is sent: the worker has its own descriptor of the socket now.
+          h.sendHandle!(stamp({ type: 'socket', id: m.id }), got.handle, () =>
+            (got.handle as { close?: () => void }).close?.(),
+          );
+        } catch {
+          // exiting: its exit is handled
+        }
+      },
+      (e: unknown) => fail(e instanceof Error ? e.message : String(e)),
+    );
   }
 
   #onExit(s: Slot, h: WorkerHandle, code: number | null, signal: string | null): void {
@@ -238,10 +266,13 @@ export class Supervisor implements DataPlaneLink {
     return out;
   }
 
-  /** Tells every worker to drain; resolves once all have exited (killed if one overstays). */
-  drain(timeoutMs: number, graceMs = 5000): Promise<void> {
+  /**
+   * Tells every worker to drain (`handOver`: at an upgrade, App.shutdown); resolves once all have
+   * exited (killed if one overstays).
+   */
+  drain(timeoutMs: number, graceMs = 5000, handOver = false): Promise<void> {
     const exited = this.#stop();
-    for (const s of this.#slots) if (s.handle) sendTo(s.handle, stamp({ type: 'drain', timeoutMs }));
+    for (const s of this.#slots) if (s.handle) sendTo(s.handle, stamp({ type: 'drain', timeoutMs, handOver }));
     const timer = this.deps.clock.setTimeout(() => void this.kill(), timeoutMs + graceMs);
     return exited.finally(() => this.deps.clock.clearTimeout(timer));
   }

@@ -4,6 +4,9 @@ import { installExitGuard } from '../cli/exit-guard.js';
 import { onStopSignals } from '../cli/stop-signals.js';
 import type { Channel } from './channel.js';
 import { ClusterWorker } from './worker.js';
+import { sendTo } from './channel.js';
+import { stamp } from './messages.js';
+import { PrimarySockets, SOCKETS_FROM_PRIMARY_ENV } from './primary-sockets.js';
 
 if (!process.send) {
   process.stderr.write('this program runs as a worker of the load balancer (started with --workers)\n');
@@ -16,11 +19,13 @@ if (!process.send) {
 process.stdout.on('error', () => undefined);
 process.stderr.on('error', () => undefined);
 const guard = installExitGuard();
+const channel = process as Channel;
 const worker = new ClusterWorker(
   Number(process.env.LB_WORKER_SLOT ?? 0),
-  process as Channel,
+  channel,
   (code) => process.exit(code),
   process.env.LB_REUSEPORT === '1', // accept-mode.ts
+  process.env[SOCKETS_FROM_PRIMARY_ENV] === '1' ? new PrimarySockets((m) => sendTo(channel, stamp(m))) : undefined,
 );
 /** A drain past its own deadline (drainTimeout) is cut short this much later. */
 const DRAIN_SLACK_MS = 5000;

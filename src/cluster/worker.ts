@@ -12,6 +12,7 @@ import { decodeToWorker, stamp, type Snapshot, type ToPrimary } from './messages
 import { RemoteHealth } from './remote-health.js';
 import { deepFreeze } from './snapshot.js';
 import { collectStats } from './worker-stats.js';
+import type { PrimarySockets } from './primary-sockets.js';
 
 type Outgoing = ToPrimary extends infer M ? (M extends unknown ? Omit<M, 'v'> : never) : never;
 
@@ -33,10 +34,12 @@ export class ClusterWorker {
     private readonly exit: (code: number) => void,
     /** Listen on sockets of its own with SO_REUSEPORT (accept-mode.ts), not on the primary's. */
     private readonly reusePort = false,
+    /** Listen on the supervisor's sockets, passed on by the primary (cluster-spawn.ts). */
+    private readonly sockets?: PrimarySockets,
   ) {}
 
   start(): void {
-    this.parent.on('message', (m) => this.#onMessage(m));
+    this.parent.on('message', (m, handle) => this.#onMessage(m, handle));
     this.#send({ type: 'hello', pid: process.pid });
   }
 
@@ -44,7 +47,7 @@ export class ClusterWorker {
     sendTo(this.parent, stamp(m));
   }
 
-  #onMessage(raw: unknown): void {
+  #onMessage(raw: unknown, handle?: unknown): void {
     const d = decodeToWorker(raw);
     if (!d.ok) {
       if (this.#log) this.#log.error(d.error);
@@ -53,7 +56,8 @@ export class ClusterWorker {
     }
     const m = d.message;
     if (m.type === 'snapshot') this.#receive(deepFreeze(m));
-    else if (m.type === 'drain') this.drain(m.timeoutMs);
+    else if (m.type === 'drain') this.drain(m.timeoutMs, m.handOver);
+    else if (m.type === 'socket') this.sockets?.answer(m, handle);
     else if (m.type === 'connections') {
       const listeners = this.#plane?.listeners().values() ?? [];
       this.#send({ type: 'connections', id: m.id, connections: openConnections(listeners, m.pool, m.target, m.limit) });
@@ -105,18 +109,19 @@ export class ClusterWorker {
         ),
       onApplied: (ack) => this.#onApplied(ack),
       reusePort: this.reusePort,
+      sockets: this.sockets,
     });
     this.#plane = plane;
     return plane;
   }
 
   /** Stops accepting, lets connections finish for up to `timeoutMs`, then exits 0. */
-  drain(timeoutMs: number): void {
+  drain(timeoutMs: number, handOver = false): void {
     if (this.#stopping) return;
     this.#stopping = true;
     const log = this.#log;
     log?.info(`draining connections for up to ${timeoutMs}ms`);
-    void Promise.resolve(this.#plane?.shutdown(timeoutMs)).then(() => {
+    void Promise.resolve(this.#plane?.shutdown(timeoutMs, handOver)).then(() => {
       log?.info('stopped');
       this.#logger?.flushSync();
       this.exit(0);

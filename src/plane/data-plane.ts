@@ -4,13 +4,7 @@ import { isLbError } from '../core/errors.js';
 import type { Config } from '../config/schema.js';
 import { diffConfigs } from '../config/diff.js';
 import type { PassiveHealth } from '../health/health-control.js';
-import {
-  Listener,
-  socketSpecOf,
-  type ListenerObserver,
-  type ListenerPipeline,
-  type ListenerSettings,
-} from '../listener/listener.js';
+import { Listener, type ListenerObserver, type ListenerPipeline, type ListenerSettings } from '../listener/listener.js';
 import { buildPipeline } from '../listener/pipeline.js';
 import type { Logger } from '../log/logger.js';
 import { PoolRuntime } from '../pool/pool-runtime.js';
@@ -85,6 +79,9 @@ const NO_CHANGES: Summary = {
  * in updates, passive health results leave through `passive`. The same class serves in a single
  * process (fed in a call) and in each cluster worker (fed over IPC: cluster/worker.ts).
  */
+/** At an upgrade, how long UDP targets may answer the datagrams already read. */
+const UDP_REPLY_GRACE_MS = 2000;
+
 export class DataPlane implements UpdateSink {
   readonly #pools = new Map<string, PoolRuntime>();
   readonly #listeners = new Map<string, Listener>();
@@ -282,12 +279,12 @@ export class DataPlane implements UpdateSink {
     const draining: Promise<void>[] = [];
     for (const l of opened) {
       const old = this.#listeners.get(l.name);
-      if (old) draining.push(this.#retire(old));
+      if (old) draining.push(old.drain(Infinity));
       this.#listeners.set(l.name, l);
     }
     for (const name of diff.listeners.removed) {
       const l = this.#listeners.get(name);
-      if (l) draining.push(this.#retire(l));
+      if (l) draining.push(l.drain(Infinity));
       this.#listeners.delete(name);
       this.#clientTables.delete(name);
     }
@@ -311,24 +308,18 @@ export class DataPlane implements UpdateSink {
     return summary;
   }
 
-  /** A listener a reload removed or moved: the supervisor no longer keeps its socket either. */
-  async #retire(l: Listener): Promise<void> {
-    const closing = l.drain(Infinity);
-    await l.stopAccepting();
-    this.deps.sockets?.release(socketSpecOf(l.settings));
-    await closing;
-  }
-
   /**
    * Graceful shutdown: stop accepting everywhere (UDP: no new session), let connections finish
-   * for up to `drainMs` (UDP sessions go on meanwhile).
+   * for up to `drainMs` (UDP sessions go on meanwhile). `handOver` (an upgrade): the next
+   * generation reads the UDP sockets at once, and the sessions here only get their replies.
    */
-  async shutdown(drainMs: number): Promise<void> {
+  async shutdown(drainMs: number, handOver = false): Promise<void> {
     this.#stopping = true;
     await this.#queue; // an apply under way finishes first
-    this.udp.stopAdmitting();
+    if (handOver) this.udp.handOver();
+    else this.udp.stopAdmitting();
     await Promise.all([...this.#listeners.values()].map((l) => l.drain(drainMs)));
-    await this.udp.stop();
+    await this.udp.stop(handOver ? Math.min(drainMs, UDP_REPLY_GRACE_MS) : 0);
     this.#relay.stop();
     this.#guard.stop();
   }

@@ -10,6 +10,8 @@ export interface ProgramCommand {
 
 /** Last bytes of a generation's stderr kept for the failure report. */
 const STDERR_TAIL = 2048;
+/** How long an exited generation's stderr is read on before its exit is handled. */
+const STDERR_GRACE_MS = 1000;
 
 /** One running program generation: a child process with an IPC channel to the supervisor. */
 export class Generation {
@@ -20,6 +22,8 @@ export class Generation {
   /** The socket keys it asked for: what the supervisor must keep while it serves. */
   readonly sockets = new Set<string>();
   retiring = false;
+  /** A SIGHUP came before it was ready: it gets one once it is. */
+  reloadWhenReady = false;
 
   constructor(
     readonly n: number,
@@ -41,7 +45,21 @@ export class Generation {
       if (isFromGeneration(m)) onMessage(this, m);
     });
     this.proc.on('error', () => undefined); // reported through 'exit' (or a failed start below)
-    this.exited = new Promise((resolve) => this.proc.once('exit', (code, signal) => resolve({ code, signal })));
+    this.exited = new Promise((resolve) =>
+      this.proc.once('exit', (code, signal) => {
+        // Its last lines on stderr (why it failed) may still be in the pipe: pass them on before
+        // the supervisor acts on the exit (and perhaps exits itself). Not for ever: a process it
+        // left behind may hold the pipe open.
+        const stderr = this.proc.stderr!;
+        if (stderr.closed) return resolve({ code, signal });
+        const done = (): void => {
+          clearTimeout(timer);
+          resolve({ code, signal });
+        };
+        const timer = setTimeout(done, STDERR_GRACE_MS);
+        stderr.once('close', done);
+      }),
+    );
   }
 
   get pid(): number | undefined {

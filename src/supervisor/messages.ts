@@ -17,7 +17,7 @@ export interface UpgradeResult {
 /** Generation → supervisor. */
 export type FromGeneration =
   | { readonly lb: 'socket'; readonly id: number; readonly spec: SocketSpec }
-  | { readonly lb: 'release'; readonly spec: SocketSpec }
+  | { readonly lb: 'keep'; readonly id: number; readonly specs: readonly SocketSpec[] }
   | { readonly lb: 'ready'; readonly version: string }
   | { readonly lb: 'upgrade'; readonly id: number }
   | { readonly lb: 'notify'; readonly state: ServiceState; readonly status?: string | undefined }
@@ -27,6 +27,7 @@ export type FromGeneration =
 /** Supervisor → generation. */
 export type ToGeneration =
   | { readonly lb: 'socket'; readonly id: number; readonly error?: string; readonly errno?: string }
+  | { readonly lb: 'keep'; readonly id: number }
   | { readonly lb: 'upgrade'; readonly id: number; readonly result: UpgradeResult }
   | { readonly lb: 'inherit-state'; readonly id: number; readonly state: SavedState | null }
   | { readonly lb: 'state'; readonly id: number }

@@ -1,3 +1,5 @@
+import type { Config } from '../config/schema.js';
+
 // The listening sockets a program generation uses, named so that the next generation asks for the
 // same ones: the supervisor holds them across generations (src/supervisor/supervisor.ts).
 
@@ -16,6 +18,22 @@ export const socketKey = (s: SocketSpec): string => `${s.kind}/${s.name}/${s.hos
 
 export const ADMIN_SOCKET_NAME = '@admin';
 
+export const adminSocketSpec = (bind: { readonly host: string; readonly port: number }): SocketSpec => ({
+  kind: 'tcp',
+  name: ADMIN_SOCKET_NAME,
+  host: bind.host,
+  port: bind.port,
+});
+
+/** The sockets of the listeners (TCP and UDP) a config names: what a generation serving it needs. */
+export const listenerSocketSpecs = (c: Config | undefined): SocketSpec[] =>
+  Object.entries(c?.listeners ?? {}).map(([name, l]): SocketSpec => ({
+    kind: l.protocol === 'udp' ? 'udp' : 'tcp',
+    name,
+    host: l.bind.host,
+    port: l.bind.port,
+  }));
+
 /**
  * Where a listener gets its listening socket from when a supervisor holds them: a handle for
  * `server.listen(handle)` (TCP) or a descriptor for `socket.bind({ fd })` (UDP). Rejects with
@@ -23,8 +41,12 @@ export const ADMIN_SOCKET_NAME = '@admin';
  */
 export interface SocketSource {
   acquire(spec: SocketSpec): Promise<InheritedSocket>;
-  /** The listener is gone for good (a reload removed or moved it): the supervisor closes its copy. */
-  release(spec: SocketSpec): void;
+  /**
+   * Every socket this generation still needs, after a reload (applied or not): the supervisor
+   * closes its copy of the others at once, so that a listener a reload removed or moved refuses
+   * connections instead of queueing them in a backlog nobody accepts from. Resolves once done.
+   */
+  keep(specs: readonly SocketSpec[]): Promise<void>;
 }
 
 export interface InheritedSocket {

@@ -54,8 +54,12 @@ export class SupervisorLink implements SocketSource {
     resolve?.(m, handle);
   };
 
-  #send(m: FromGeneration): void {
-    this.channel.send?.(m);
+  #send(m: FromGeneration, onError: () => void = () => undefined): void {
+    // With a callback, a closed channel (the supervisor is gone) is an error passed here, not an
+    // 'error' event on the process; 'disconnect' starts the drain (src/cli/run.ts).
+    this.channel.send?.(m, undefined, undefined, (e: Error | null) => {
+      if (e) onError();
+    });
   }
 
   #request(make: (id: number) => FromGeneration): Promise<{ m: ToGeneration; handle: unknown }> {
@@ -63,11 +67,14 @@ export class SupervisorLink implements SocketSource {
     // The channel keeps the process alive only while an answer is awaited.
     this.channel.channel?.ref();
     return new Promise((resolve) => {
-      this.#pending.set(id, (m, handle) => {
+      const done = (m: ToGeneration, handle: unknown): void => {
+        this.#pending.delete(id);
         if (this.#pending.size === 0) this.channel.channel?.unref();
         resolve({ m, handle });
-      });
-      this.#send(make(id));
+      };
+      this.#pending.set(id, done);
+      // No supervisor to answer: the same as an answer that says no.
+      this.#send(make(id), () => done({ lb: 'socket', id, error: 'the supervisor is gone' }, undefined));
     });
   }
 
@@ -82,8 +89,8 @@ export class SupervisorLink implements SocketSource {
     return { handle: handle, fd: (handle as { fd: number }).fd };
   }
 
-  release(spec: SocketSpec): void {
-    this.#send({ lb: 'release', spec });
+  async keep(specs: readonly SocketSpec[]): Promise<void> {
+    await this.#request((id) => ({ lb: 'keep', id, specs }));
   }
 
   ready(version: string): void {
@@ -92,7 +99,7 @@ export class SupervisorLink implements SocketSource {
 
   async upgrade(): Promise<UpgradeResult> {
     const { m } = await this.#request((id) => ({ lb: 'upgrade', id }));
-    if (m.lb !== 'upgrade') throw new Error('unexpected answer to an upgrade');
+    if (m.lb !== 'upgrade') throw new Error(m.lb === 'socket' && m.error ? m.error : 'unexpected answer to an upgrade');
     return m.result;
   }
 

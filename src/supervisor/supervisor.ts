@@ -111,6 +111,9 @@ export class Supervisor {
   signal(sig: NodeJS.Signals): void {
     if (sig === 'SIGHUP') {
       this.#current?.kill('SIGHUP');
+      // One starting (generation 1, or an upgrade's) may have read the config before the edit: it
+      // reloads once ready. Not now: before its handler is installed, SIGHUP would kill it.
+      for (const g of this.#readyWaiters.keys()) g.reloadWhenReady = true;
       return;
     }
     if (!this.#stopping) {
@@ -153,6 +156,11 @@ export class Supervisor {
       case 'ready':
         g.version = m.version;
         this.#readyWaiters.get(g)?.({ ok: true });
+        // A SIGHUP that came while it started: its handler is installed now (before 'ready').
+        if (g.reloadWhenReady) {
+          g.reloadWhenReady = false;
+          g.kill('SIGHUP');
+        }
         return;
       case 'socket':
         this.#sockets.acquire(m.spec).then(
@@ -169,9 +177,12 @@ export class Supervisor {
             }),
         );
         return;
-      case 'release':
-        g.sockets.delete(socketKey(m.spec));
-        if (g === this.#current) this.#gc();
+      case 'keep':
+        // What it serves now (after a reload): the sockets of listeners it no longer has close here.
+        g.sockets.clear();
+        for (const spec of m.specs) g.sockets.add(socketKey(spec));
+        this.#gc();
+        g.send({ lb: 'keep', id: m.id });
         return;
       case 'upgrade':
         void this.upgrade('api', (result) => g.send({ lb: 'upgrade', id: m.id, result }));

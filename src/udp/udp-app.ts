@@ -4,6 +4,7 @@ import type { Logger } from '../log/logger.js';
 import { UdpAccessLog } from './udp-access-log.js';
 import { UdpPlane, type UdpPoolSource } from './udp-plane.js';
 import type { UdpRole } from './udp-workers.js';
+import type { SocketSource } from '../supervisor/socket-spec.js';
 
 export { UdpPlane } from './udp-plane.js';
 
@@ -12,7 +13,7 @@ export { UdpPlane } from './udp-plane.js';
  * `log.access`, and `role` says whether this process serves UDP (udp-workers.ts).
  */
 export function udpPlaneFor(
-  deps: { readonly log: Logger; readonly clock: Clock },
+  deps: { readonly log: Logger; readonly clock: Clock; readonly sockets?: SocketSource | undefined },
   config: () => Config | undefined,
   pools: UdpPoolSource,
   role: UdpRole,
@@ -24,6 +25,7 @@ export function udpPlaneFor(
     pools,
     observer: new UdpAccessLog(log.child({ component: 'access' }), () => config()?.log.access ?? true),
     role,
+    sockets: deps.sockets,
   });
 }
 

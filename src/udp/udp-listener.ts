@@ -6,6 +6,7 @@ import { ListenError } from '../core/errors.js';
 import type { TargetId } from '../core/types.js';
 import type { Logger } from '../log/logger.js';
 import { Sweeper } from '../proxy/sweeper.js';
+import type { SocketSource } from '../supervisor/socket-spec.js';
 import { SessionTable, type SessionPolicy } from './session-table.js';
 import { UdpSession, type SessionHost, type UdpPoolContext } from './udp-session.js';
 import {
@@ -28,6 +29,13 @@ export interface UdpListenerSettings {
   readonly reusePort?: boolean;
   /** Bind in this process even inside a cluster worker (no handle shared through the primary). */
   readonly exclusive?: boolean;
+  /** The socket comes from here (a supervisor holding it across upgrades), not a bind. */
+  readonly sockets?: SocketSource | undefined;
+}
+
+/** The raw libuv handle of an inherited socket: this process owns it, and may stop reading it. */
+interface RawUdp {
+  recvStop(): number;
 }
 
 /** How a listener handles a client's first datagram, swapped as a whole on reload. */
@@ -41,6 +49,8 @@ export interface UdpPipeline {
 /** Sweep resolution: idle expiry fires up to this late. */
 const TICK_MS = 100;
 const RECV_BUFFER = 4 * 1024 * 1024;
+/** How often a stopping listener looks whether every request it read has its reply. */
+const ANSWERED_POLL_MS = 20;
 
 /**
  * One UDP address: the session table (client address:port → session), the listener socket every
@@ -51,6 +61,9 @@ export class UdpListener implements SessionHost {
   #settings: UdpListenerSettings;
   #pipeline: UdpPipeline;
   #sock: Socket | undefined;
+  /** Set when the socket is the supervisor's, shared with the other generation at an upgrade. */
+  #inherited: RawUdp | undefined;
+  #handedOver = false;
   readonly #table: SessionTable<UdpSession>;
   readonly #sweeper: Sweeper;
   readonly #tickSet = new Set([{ sweep: (now: number) => this.#sweep(now) }]);
@@ -112,6 +125,7 @@ export class UdpListener implements SessionHost {
     const s = this.#settings;
     const type = isIP(s.host) === 6 ? 'udp6' : 'udp4';
     // reusePort is not in Node 20's types (nor in its runtime before 22.12: udp-workers.ts).
+    const inherited = await s.sockets?.acquire({ kind: 'udp', name: s.name, host: s.host, port: s.port });
     const sock = createSocket({ type, ...(s.reusePort === true ? { reusePort: true } : {}) } as { type: 'udp4' });
     await new Promise<void>((resolve, reject) => {
       const onError = (e: NodeJS.ErrnoException): void => {
@@ -120,10 +134,13 @@ export class UdpListener implements SessionHost {
         reject(new ListenError(`cannot listen on udp ${formatHostPort(s)}: ${why}`, e));
       };
       sock.once('error', onError);
-      sock.bind({ address: s.host, port: s.port, exclusive: s.exclusive === true || s.reusePort === true }, () => {
+      const bound = (): void => {
         sock.off('error', onError);
         resolve();
-      });
+      };
+      // dgram takes a raw UDP handle as it takes one from node:cluster's primary (not in @types/node).
+      if (inherited) sock.bind(inherited.handle as never, bound);
+      else sock.bind({ address: s.host, port: s.port, exclusive: s.exclusive === true || s.reusePort === true }, bound);
     });
     try {
       sock.setRecvBufferSize(RECV_BUFFER); // bursts of many clients; the kernel caps it at rmem_max
@@ -135,6 +152,7 @@ export class UdpListener implements SessionHost {
     );
     sock.on('message', (msg, rinfo) => this.#onMessage(msg, rinfo));
     this.#sock = sock;
+    this.#inherited = inherited?.handle as RawUdp | undefined;
   }
 
   #onMessage(msg: Buffer, r: RemoteInfo): void {
@@ -223,6 +241,12 @@ export class UdpListener implements SessionHost {
     this.observer.onUdpSessionEnd(end);
   }
 
+  /** Every session had as many datagrams back to its client as it forwarded (request, reply). */
+  #answered(): boolean {
+    for (const s of this.#table.values()) if (s.traffic.datagramsToClient < s.traffic.datagramsFromClient) return false;
+    return true;
+  }
+
   #sweep(now: number): void {
     this.now = now;
     for (const s of this.#table.values()) {
@@ -236,9 +260,25 @@ export class UdpListener implements SessionHost {
     this.#stopping = true;
   }
 
-  /** Ends every session with `reason` and closes the socket. */
-  async stop(reason: CloseReason = 'shutdown'): Promise<void> {
+  /**
+   * An upgrade: the next generation reads the same socket (the supervisor's). This one stops
+   * reading it at once, so that every datagram from now on goes there, not to a session here or
+   * to a drop; the sessions here still forward their targets' replies until `stop`.
+   */
+  handOver(): void {
     this.#stopping = true;
+    this.#handedOver = this.#inherited?.recvStop() === 0;
+  }
+
+  /**
+   * Ends every session with `reason` and closes the socket. After `handOver`, it first lets the
+   * targets answer what this generation read (up to `graceMs`): no datagram is lost at an upgrade.
+   */
+  async stop(reason: CloseReason = 'shutdown', graceMs = 0): Promise<void> {
+    this.#stopping = true;
+    const until = performance.now() + graceMs;
+    while (this.#handedOver && performance.now() < until && !this.#answered())
+      await new Promise((resolve) => setTimeout(resolve, ANSWERED_POLL_MS));
     this.#sweeper.stop();
     for (const s of [...this.#table.values()]) s.end(reason);
     const sock = this.#sock;

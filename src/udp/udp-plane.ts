@@ -10,6 +10,7 @@ import { udpProxyHeader } from './udp-proxy-header.js';
 import type { UdpPoolContext } from './udp-session.js';
 import { newUdpStats, type UdpObserver, type UdpStats } from './udp-types.js';
 import type { UdpRole } from './udp-workers.js';
+import type { SocketSource } from '../supervisor/socket-spec.js';
 
 /** What the UDP plane needs of the pools: the same PoolRuntime a TCP listener routes to. */
 export type UdpPoolSource = (name: string) => (UdpPoolContext & { readonly config: PoolConfig }) | undefined;
@@ -20,6 +21,8 @@ export interface UdpPlaneDeps {
   readonly observer: UdpObserver;
   readonly pools: UdpPoolSource;
   readonly role: UdpRole;
+  /** Sockets held by the supervisor across upgrades (src/supervisor/). */
+  readonly sockets?: SocketSource | undefined;
 }
 
 /** 4 MiB: some thousand datagrams of a typical size across a listener's queues. */
@@ -68,6 +71,8 @@ export class UdpPlane {
       maxBufferedBytes: l.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES,
       reusePort: role.serve && role.reusePort,
       exclusive: role.serve && role.exclusive,
+      // SO_REUSEPORT workers bind sockets of their own (udp-workers.ts)
+      sockets: role.serve && !role.reusePort ? this.deps.sockets : undefined,
     };
   }
 
@@ -151,8 +156,14 @@ export class UdpPlane {
     for (const l of this.#listeners.values()) l.stopAdmitting();
   }
 
-  async stop(): Promise<void> {
-    await Promise.all([...this.#listeners.values()].map((l) => l.stop()));
+  /** An upgrade: the next generation reads the supervisor's sockets from now on (udp-listener.ts). */
+  handOver(): void {
+    for (const l of this.#listeners.values()) l.handOver();
+  }
+
+  /** Closes every listener; `graceMs`: how long the targets may answer what was read before a hand-over. */
+  async stop(graceMs = 0): Promise<void> {
+    await Promise.all([...this.#listeners.values()].map((l) => l.stop('shutdown', graceMs)));
     this.#listeners.clear();
   }
 }

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { startCli, type RunningCli } from './cli.js';
 
 /** The processes whose parent is `pid` (Linux /proc): the generations a supervisor runs. */
 export function childPids(pid: number): number[] {
@@ -32,4 +33,36 @@ export function trafficPid(startedPid: number): number {
   const kids = childPids(startedPid);
   if (kids.length > 1) throw new Error(`${kids.length} generations run under ${startedPid}`);
   return kids[0] ?? startedPid;
+}
+
+/**
+ * Starts the CLI under its supervisor whatever the environment says (LB_SUPERVISOR=1): the one place
+ * the supervisor tests ask for it.
+ */
+export function startSupervised(
+  args: readonly string[],
+  opts: Parameters<typeof startCli>[1] = {},
+): Promise<RunningCli> {
+  return startCli(args, { ...opts, env: { ...opts.env, LB_SUPERVISOR: '1' } });
+}
+
+/** Every process under `pid`: generations and their cluster workers. */
+function descendants(pid: number): number[] {
+  return childPids(pid).flatMap((child) => [child, ...descendants(child)]);
+}
+
+/**
+ * Kills a started CLI and every generation and worker it ran. They are listed first: once the
+ * started process is gone they have another parent (a generation alone drains for drainTimeout).
+ */
+export async function killSupervised(lb: RunningCli): Promise<void> {
+  const pids = descendants(lb.proc.pid!);
+  await lb.stop('SIGKILL');
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 }

@@ -1,15 +1,11 @@
 import { test } from 'node:test';
 import { chmodSync } from 'node:fs';
 import assert from 'node:assert/strict';
-import { startCli } from '../../helpers/cli.js';
 import { configDir } from '../../helpers/config-file.js';
 import { http } from '../../helpers/http.js';
 import { echoServer, eventually } from '../../helpers/net.js';
 import { steadyClients } from '../../helpers/steady-clients.js';
-import { childPids, uidOf } from '../../helpers/supervised.js';
-
-// The supervisor is opt-in (LB_SUPERVISOR=1); every CLI these tests start inherits it.
-process.env.LB_SUPERVISOR = '1';
+import { childPids, startSupervised, uidOf } from '../../helpers/supervised.js';
 
 test('user: nobody: the processes that carry connections run as nobody; the supervisor keeps root to bind what a reload adds', async (t) => {
   if (process.getuid?.() !== 0) {
@@ -30,7 +26,7 @@ test('user: nobody: the processes that carry connections run as nobody; the supe
   const file = config({});
   // A reload reads the file as nobody: it must be readable by that user (docs/operations.md).
   chmodSync(files.dir, 0o755);
-  const lb = await startCli(['--config', file, '--log-format', 'json']);
+  const lb = await startSupervised(['--config', file, '--log-format', 'json']);
   try {
     const admin = /Admin API listening on (http:\/\/[\d.:]+)/.exec(lb.stdout())![1]!;
     const c = steadyClients(lb.port, 1);

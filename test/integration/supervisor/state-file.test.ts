@@ -2,13 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startCli, type RunningCli } from '../../helpers/cli.js';
+import type { RunningCli } from '../../helpers/cli.js';
+import { startSupervised } from '../../helpers/supervised.js';
 import { configDir } from '../../helpers/config-file.js';
 import { http } from '../../helpers/http.js';
 import { echoServer, eventually, type TestServer } from '../../helpers/net.js';
-
-// The supervisor is opt-in (LB_SUPERVISOR=1); every CLI these tests start inherits it.
-process.env.LB_SUPERVISOR = '1';
 
 type Target = { address: string; admin: string; weight: number; health: string; lastChange: { cause: string } | null };
 const adminUrl = (lb: RunningCli): string => /Admin API listening on (http:\/\/[\d.:]+)/.exec(lb.stdout())![1]!;
@@ -55,7 +53,7 @@ test('state file: admin state, weights, runtime targets and health are written o
   const A = `127.0.0.1:${s.a.port}`;
   const B = `127.0.0.1:${s.b.port}`;
   try {
-    let lb = await startCli(['--config', s.file, '--log-format', 'json']);
+    let lb = await startSupervised(['--config', s.file, '--log-format', 'json']);
     try {
       const admin = adminUrl(lb);
       await eventually(
@@ -99,7 +97,7 @@ test('state file: admin state, weights, runtime targets and health are written o
     }
     // The config no longer names pool "gone": its saved state is ignored, the rest is restored.
     writeFileSync(s.file, readFileSync(s.file, 'utf8').replace(/ {2}gone:\n(?: {4}.*\n)+/, ''));
-    lb = await startCli(['--config', s.file, '--log-format', 'json']);
+    lb = await startSupervised(['--config', s.file, '--log-format', 'json']);
     try {
       const t = await targets(lb);
       const by = new Map(t.map((x) => [x.address, x]));
@@ -121,7 +119,7 @@ test('state file: a corrupt one is a warning, never a failed start', async () =>
   const s = await setup();
   try {
     writeFileSync(s.state, '{"format":"tcp-loadbalancer-state","version":1,"pools":{"web":');
-    const lb = await startCli(['--config', s.file, '--log-format', 'json']);
+    const lb = await startSupervised(['--config', s.file, '--log-format', 'json']);
     try {
       await eventually(() => /state file .* ignored: not JSON/.test(lb.stdout()) || undefined, 10_000, 'warning');
       const warn = lb.logs().find((l) => /state file/.test(String(l.msg)));

@@ -5,13 +5,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CLI, startCli } from '../../helpers/cli.js';
+import { CLI } from '../../helpers/cli.js';
+import { startSupervised } from '../../helpers/supervised.js';
 import { configDir } from '../../helpers/config-file.js';
 import { echoServer, eventually } from '../../helpers/net.js';
 import { requireProgram } from '../../helpers/programs.js';
-
-// The supervisor is opt-in (LB_SUPERVISOR=1); every CLI these tests start inherits it.
-process.env.LB_SUPERVISOR = '1';
 
 const UNIT = fileURLToPath(new URL('../../../contrib/systemd/tcp-loadbalancer.service', import.meta.url));
 
@@ -70,7 +68,7 @@ test('sd_notify through a fake NOTIFY_SOCKET: READY at start, RELOADING then REA
       listeners: { web: { bind: '127.0.0.1:0', pool: 'web' } },
       pools: { web: { targets: [`127.0.0.1:${echo.port}`], healthCheck: { type: 'none' } } },
     });
-    const lb = await startCli(['--config', file, '--log-format', 'json'], { env: { NOTIFY_SOCKET: sock } });
+    const lb = await startSupervised(['--config', file, '--log-format', 'json'], { env: { NOTIFY_SOCKET: sock } });
     try {
       await eventually(() => got.includes('READY=1'), 20_000, 'READY');
       assert.match(got, new RegExp(`MAINPID=${lb.proc.pid}`), 'the started process is the main PID');

@@ -3,16 +3,13 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, startCli, type RunningCli } from '../../helpers/cli.js';
+import { CLI, type RunningCli } from '../../helpers/cli.js';
 import { configDir } from '../../helpers/config-file.js';
 import { echoStream } from '../../helpers/echo-stream.js';
 import { http } from '../../helpers/http.js';
 import { echoServer, eventually } from '../../helpers/net.js';
 import { steadyClients } from '../../helpers/steady-clients.js';
-import { childPids } from '../../helpers/supervised.js';
-
-// The supervisor is opt-in (LB_SUPERVISOR=1); every CLI these tests start inherits it.
-process.env.LB_SUPERVISOR = '1';
+import { childPids, killSupervised, startSupervised } from '../../helpers/supervised.js';
 
 type Status = {
   generation: number;
@@ -50,15 +47,14 @@ async function setup(extra: Record<string, unknown> = {}) {
   const brk = (): void =>
     writeFileSync(program, `process.stderr.write('broken build: cannot start\\n');\nprocess.exit(3);\n`);
   mend();
-  const lb = await startCli(['--config', file, '--log-format', 'json'], { program });
+  const lb = await startSupervised(['--config', file, '--log-format', 'json'], { program });
   return {
     echo,
     lb,
     mend,
     brk,
     done: async () => {
-      await lb.stop('SIGKILL');
-      for (const pid of childPids(lb.proc.pid!)) process.kill(pid, 'SIGKILL');
+      await killSupervised(lb);
       await echo.close();
       files.remove();
     },
