@@ -2,7 +2,7 @@ import { closeSync, mkdirSync, openSync, ftruncateSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { nginxBackendConfig } from './peer-configs.js';
 import { dnsmasqArgs } from './dnsmasq-args.js';
-import { freePort, waitForPort } from './ports.js';
+import { freePort, freePorts, waitForPort } from './ports.js';
 import type { ProcessSet } from './procs.js';
 
 export interface Backends {
@@ -43,8 +43,7 @@ export async function startBackends(env: BackendEnv, count: number): Promise<Bac
     const fd = openSync(bigFile, 'w');
     ftruncateSync(fd, BIG_BYTES);
     closeSync(fd);
-    const ports: number[] = [];
-    for (let i = 0; i < count; i++) ports.push(await freePort());
+    const ports = await freePorts(count);
     const cfg = join(dir, 'nginx.conf');
     const asRoot = process.getuid?.() === 0;
     writeFileSync(cfg, nginxBackendConfig({ dir, ports, bigFile, nofile: env.nofile, asRoot }));

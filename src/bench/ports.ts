@@ -15,6 +15,29 @@ export async function freePort(): Promise<number> {
   return a.port;
 }
 
+/**
+ * `count` distinct ports that were free a moment ago: every one is held open until all are picked,
+ * since freePort() called in a row can hand out the same port twice.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = Array.from({ length: count }, () => createServer());
+  try {
+    const ports: number[] = [];
+    for (const s of servers) {
+      await new Promise<void>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(0, '127.0.0.1', resolve);
+      });
+      const a = s.address();
+      if (!a || typeof a === 'string') throw new Error('no port');
+      ports.push(a.port);
+    }
+    return ports;
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((r) => (s.listening ? s.close(r) : r(undefined)))));
+  }
+}
+
 const readLines = (file: string): string[] => {
   try {
     return readFileSync(file, 'utf8').split('\n');

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, waitForPort } from '../ports.js';
+import { freePorts, waitForPort } from '../ports.js';
 import type { ProcessSet, Spawned } from '../procs.js';
 import { openIdle } from '../workloads-memory.js';
 import type { DashboardBenchOptions } from './options.js';
@@ -37,9 +37,7 @@ export async function startBalancer(
   dir: string,
   backendPorts: readonly number[],
 ): Promise<Balancer> {
-  const adminPort = await freePort();
-  const listenPorts: number[] = [];
-  for (let i = 0; i < opts.pools; i++) listenPorts.push(await freePort());
+  const [adminPort, ...listenPorts] = (await freePorts(opts.pools + 1)) as [number, ...number[]];
   const listeners: Record<string, unknown> = {};
   const pools: Record<string, unknown> = {};
   for (let i = 0; i < opts.pools; i++) {
