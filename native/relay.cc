@@ -56,7 +56,7 @@ constexpr uint32_t kMaxUndecided = 1024;  // accepted, waiting for JavaScript: b
 constexpr int64_t kBackoffMs = 100;    // after EMFILE & co, the clients wait in the backlog this long
 
 // Events to JavaScript, kStride doubles each: kind, handle, then per kind (see CallJs).
-enum : int { kAccept = 1, kConnected = 2, kConnectFailed = 3, kEnd = 4, kFailed = 5, kAcceptError = 6 };
+enum : int { kAccept = 1, kConnected = 2, kConnectFailed = 3, kEnd = 4, kFailed = 5, kAcceptError = 6, kRedial = 7 };
 constexpr int kStride = 9;
 
 // Pending: accepted (or its connect failed), waiting for JavaScript's decision; Connecting: its
@@ -199,8 +199,8 @@ void Fail(Engine* e, Conn* c, int side, int err) {
   // Pass a reset on as a reset: the close JavaScript does next sends RST instead of FIN. Not when
   // the backend failed before a byte went either way: JavaScript may give the client another
   // backend (a failed connect), and passes the reset on itself otherwise.
-  // A connection accepted here is closed by this thread at once: the reset is passed on as before.
-  if (IsReset(err) && !(side == 1 && Untouched(c) && !c->owned)) {
+  // A connection accepted here whose target failed so is offered to JavaScript again (Redialable).
+  if (IsReset(err) && !(side == 1 && Untouched(c))) {
     linger lg{1, 0};
     setsockopt(c->fd[1 - side], SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
   }
@@ -315,6 +315,31 @@ void Forget(Engine* e, Conn* c, uint32_t slot) {
   e->table[slot] = nullptr;
   e->freeSlots.push_back(slot);
   delete c;
+}
+
+// A connection accepted here whose target failed before a byte went either way (a dying backend
+// resets its accept queue) and whose client is intact: a failed connect, which JavaScript may
+// retry on another target, as a JavaScript session does (src/proxy/session.ts, #redial).
+bool Redialable(const Conn* c) { return c->owned && c->errSide == 2 && Untouched(c) && !c->dir[0].eof; }
+
+void Repoll(Engine* e);
+
+// Back to waiting for a decision: the target's socket is closed, the client's is not polled.
+void Requeue(Engine* e, Conn* c, uint32_t slot) {
+  epoll_ctl(e->ep, EPOLL_CTL_DEL, c->fd[0], nullptr);  // Deregister leaves an owned one registered
+  close(c->fd[1]);
+  c->fd[1] = -1;
+  c->mask[0] = c->mask[1] = 0;
+  for (auto& d : c->dir) d.eof = d.shut = false;
+  c->ended = false;
+  c->firstEnd = 0;
+  c->errSide = 0;
+  int err = c->err;
+  c->err = 0;
+  c->st = St::Pending;
+  e->undecided++;
+  Push(e, kRedial, HandleOf(c, slot), c->attempt, err);
+  Repoll(e);
 }
 
 // Reports the end of a connection; one accepted here is closed and forgotten at once.
@@ -524,7 +549,10 @@ void Run(Engine* e) {
         } else if (c->st == St::Relay) {
           OnEvent(e, c, slot, side, evs[i].events);
         }
-        if (c->ended) End(e, c, slot);
+        if (c->ended && Redialable(c))
+          Requeue(e, c, slot);
+        else if (c->ended)
+          End(e, c, slot);
       }
       timeout = Timeout(e, NowMs());
     }
@@ -540,6 +568,8 @@ void Run(Engine* e) {
 //                  untouched (1: it failed before a byte went either way)
 //   kFailed        -1, errno (the thread is gone)
 //   kAcceptError   0, acceptor id, errno
+//   kRedial        handle, attempt, errno (connected, its target failed before a byte went either
+//                  way: the connection waits for a decision again)
 void CallJs(napi_env env, napi_value cb, void*, void* data) {
   Batch* b = static_cast<Batch*>(data);
   if (env && cb) {

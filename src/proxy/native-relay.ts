@@ -39,6 +39,11 @@ export interface NativeRelayed {
 export interface NativeAccepted extends NativeRelayed {
   /** Connect number `attempt` finished: `errno` 0 when connected. */
   onNativeConnect(attempt: number, errno: number): void;
+  /**
+   * Connect number `attempt` had connected, and its target failed (`errno`) before a byte went
+   * either way: the connection waits for a decision again (connect, drop or detach).
+   */
+  onNativeRedial(attempt: number, errno: number): void;
 }
 
 /** A listener whose socket the relay thread accepts on. */
@@ -65,7 +70,7 @@ export function nativeEndReason(end: NativeEnd): CloseReason | undefined {
 }
 
 /** Event kinds of native/relay.cc, EVENT_STRIDE numbers each. */
-const EV = { accept: 1, connected: 2, connectFailed: 3, end: 4, failed: 5, acceptError: 6 } as const;
+const EV = { accept: 1, connected: 2, connectFailed: 3, end: 4, failed: 5, acceptError: 6, redial: 7 } as const;
 const EVENT_STRIDE = 9;
 
 const RESET_ERRNOS = new Set<number>([constants.errno.ECONNRESET, constants.errno.EPIPE, constants.errno.ECONNABORTED]);
@@ -256,6 +261,11 @@ export class NativeRelay {
           const owner = this.#owners.get(handle);
           if (owner && 'onNativeConnect' in owner)
             owner.onNativeConnect(ev[i + 2]!, ev[i] === EV.connected ? 0 : ev[i + 3]!);
+          break;
+        }
+        case EV.redial: {
+          const owner = this.#owners.get(handle);
+          if (owner && 'onNativeRedial' in owner) owner.onNativeRedial(ev[i + 2]!, ev[i + 3]!);
           break;
         }
         case EV.end:

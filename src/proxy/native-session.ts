@@ -112,12 +112,22 @@ export class NativeSession implements NativeAccepted, Sweepable {
     noteConnected(this.ctx, this.owner.observer, this.#target!, this.#connectMs);
   }
 
-  #connectFailed(reason: 'connect_failed' | 'connect_timeout', detail: string): void {
+  /**
+   * The target failed before a byte went either way (a dying backend resets its accept queue): a
+   * failed connect, and the client gets another target, as in a JavaScript Session (#redial there).
+   */
+  onNativeRedial(attempt: number, errno: number): void {
+    if (this.#connecting || attempt !== this.#dials || this.#target === undefined) return;
+    this.#connectFailed('connect_failed', `${errnoName(errno)} before any byte`, 'backend_reset');
+  }
+
+  /** `failReason`: the close reason when no other target is left. */
+  #connectFailed(reason: 'connect_failed' | 'connect_timeout', detail: string, failReason: CloseReason = reason): void {
     this.#connecting = false;
     const target = this.#target!;
     this.#target = undefined;
     this.#tried = noteConnectFailure(this.ctx, this.owner.observer, target, reason, detail, this.#tried);
-    this.#attempt(reason);
+    this.#attempt(failReason);
   }
 
   onNativeEnd(end: NativeEnd): void {

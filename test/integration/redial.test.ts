@@ -21,13 +21,12 @@ const startLb = (mode: string, backends: readonly TestServer[]): Promise<Running
     '0',
     '--fall',
     '100',
-    '--relay',
-    mode,
+    ...(mode === 'accept' ? ['--relay', 'native', '--native-accept'] : ['--relay', mode]),
     '--log-format',
     'json',
   ]);
 
-for (const mode of ['native', 'js'] as const) {
+for (const mode of ['native', 'js', 'accept'] as const) {
   test(`redial (${mode} relay): a backend that resets before a byte went either way costs the client nothing`, async (t) => {
     if (!needNative(t, mode)) return;
     let resets = 0;
