@@ -112,6 +112,8 @@ const handlers = {
   snapshot(d) {
     protocols = d.protocols ?? {};
     showStatus(d.status);
+    // The figures now (open connections, rates): the first paint needs no periodic stats event.
+    if (d.stats) view.stats(d.stats);
     timeline.list.replaceChildren();
     for (const e of d.timeline) timeline.add(e);
   },

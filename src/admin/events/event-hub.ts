@@ -6,7 +6,7 @@ import { statusDocument } from '../routes/status.js';
 import type { EventFeed, FeedEvent } from './feed.js';
 import { listenerProtocol } from './listener-protocol.js';
 import { lastEventId, openStream, sseFrame } from './sse.js';
-import { sampleStats, type Sample } from './stats.js';
+import { sampleStats, type Sample, type StatsEvent } from './stats.js';
 
 export interface HubOptions {
   /** The stats event's period. */
@@ -47,6 +47,8 @@ export class EventHub {
   readonly #unsubscribe: () => void;
   #timer: TimerHandle | undefined;
   #sample: Sample | undefined;
+  /** The sample before #sample: rates for a stream that joins just after a tick. */
+  #older: Sample | undefined;
   #lastReload: ReloadResult | undefined;
   #stopped = false;
   /** A stream joined: the next stats event carries every target, not only those that moved. */
@@ -65,7 +67,7 @@ export class EventHub {
     return this.#clients.size;
   }
 
-  /** Full state: what a page draws before any change (status, workers, recent timeline). */
+  /** Full state: what a page draws before any change (status, workers, recent timeline, figures). */
   snapshot() {
     const { ctx } = this;
     const protocols = Object.fromEntries(
@@ -76,7 +78,20 @@ export class EventHub {
       protocols,
       status: statusDocument(ctx),
       timeline: this.#timeline,
+      stats: this.#statsNow(),
     };
+  }
+
+  /**
+   * The figures now, every target in them: a stream starts with them, so that its first paint
+   * shows the open connections and rates without waiting up to a period for the next `stats`.
+   * The rates are over the last period (a sample taken a moment ago would make them noise), 0 when
+   * no stream was open before.
+   */
+  #statsNow(): StatsEvent {
+    const now = this.ctx.clock.now();
+    const prev = [this.#sample, this.#older].find((s) => s && now - s.at >= this.opts.intervalMs / 4);
+    return sampleStats(this.ctx.app, now, prev && { ...prev, sent: new Map() }).event;
   }
 
   /** Takes over a response as an event stream; false when too many are open. */
@@ -84,12 +99,18 @@ export class EventHub {
     if (this.#stopped || this.#clients.size >= this.opts.maxClients) return false;
     openStream(res, 2000);
     const since = lastEventId(lastEventIdHeader);
-    const missed = since === undefined ? undefined : this.feed.eventsSince(since);
-    if (missed) for (const e of missed) res.write(sseFrame(e.type, e, e.revision));
-    else {
-      await this.ctx.refresh?.();
-      res.write(sseFrame('snapshot', this.snapshot(), this.feed.revision));
+    await this.ctx.refresh?.();
+    if (this.#stopped) {
+      res.end();
+      return true;
     }
+    // From here on synchronous up to joining the clients: no change can fall in between.
+    const missed = since === undefined ? undefined : this.feed.eventsSince(since);
+    if (missed) {
+      for (const e of missed) res.write(sseFrame(e.type, e, e.revision));
+      // Caught up from Last-Event-ID: the figures moved meanwhile too.
+      res.write(sseFrame('stats', this.#statsNow(), this.feed.revision));
+    } else res.write(sseFrame('snapshot', this.snapshot(), this.feed.revision));
     this.#clients.add(res);
     this.#fullNext = true;
     res.once('close', () => this.#clients.delete(res));
@@ -142,7 +163,7 @@ export class EventHub {
 
   async #tick(): Promise<void> {
     if (this.#clients.size === 0) {
-      this.#sample = undefined; // rates start again with the next stream
+      this.#sample = this.#older = undefined; // rates start again with the next stream
       return;
     }
     await this.ctx.refresh?.();
@@ -156,6 +177,7 @@ export class EventHub {
     if (this.#fullNext && this.#sample) this.#sample = { ...this.#sample, sent: new Map() };
     this.#fullNext = false;
     const { event, sample } = sampleStats(this.ctx.app, this.ctx.clock.now(), this.#sample);
+    this.#older = this.#sample;
     this.#sample = sample;
     this.#broadcast(sseFrame('stats', event, this.feed.revision));
   }
