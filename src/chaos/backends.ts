@@ -17,6 +17,8 @@ export class Backend {
   /** When it last came back from a kill, and when it first served after that. */
   restartedAt: number | undefined;
   firstServedAfterRestart: number | undefined;
+  /** performance.now() of every kill (to tell the requests it took with it from the others). */
+  readonly killedAt: number[] = [];
 
   constructor(
     readonly name: string,
@@ -47,6 +49,7 @@ export class Backend {
 
   /** Stops listening and drops every connection, as a crash would. */
   kill(): void {
+    if (this.#server) this.killedAt.push(performance.now());
     this.#server?.close();
     this.#server = undefined;
     for (const s of this.#sockets) s.destroy();
@@ -118,6 +121,10 @@ export async function startBackends(prefix: string, kind: BackendKind, count: nu
   }
   return out;
 }
+
+/** Every kill of these backends, in order. */
+export const killsOf = (backends: readonly Backend[]): { backend: string; at: number }[] =>
+  backends.flatMap((b) => b.killedAt.map((at) => ({ backend: b.name, at }))).sort((a, b) => a.at - b.at);
 
 export function killAll(backends: readonly Backend[]): void {
   for (const b of backends) b.kill();

@@ -4,11 +4,33 @@
 // counted as one failed request, with no agent pooling or retrying behind our back.
 import { connect, type Socket } from 'node:net';
 
+/**
+ * How a request failed, as the client saw it: connection refused, reset (ECONNRESET, EPIPE),
+ * closed (FIN) before a complete reply, no reply within the timeout, a reply that is not 200, or
+ * another socket error.
+ */
+export type FailureKind = 'refused' | 'reset' | 'eof' | 'timeout' | 'status' | 'error';
+
 export interface Outcome {
   readonly ok: boolean;
   readonly ms: number;
   /** The backend that answered (from the body), when one did. */
   readonly backend?: string;
+  /** Why it failed (failures only). */
+  readonly failure?: FailureKind;
+  /** performance.now() when the request was written, and when its connection was opened. */
+  readonly sentAt: number;
+  readonly connectedAt: number;
+  /** The backend of the previous reply on the same keep-alive connection, if any. */
+  readonly via?: string;
+}
+
+/** The failure kind of a socket error. */
+export function failureOf(e: unknown): FailureKind {
+  const code = (e as { code?: unknown } | undefined)?.code;
+  if (code === 'ECONNREFUSED') return 'refused';
+  if (code === 'ECONNRESET' || code === 'EPIPE') return 'reset';
+  return 'error';
 }
 
 const REQ_CLOSE = 'GET / HTTP/1.1\r\nHost: chaos\r\nConnection: close\r\n\r\n';
@@ -32,28 +54,35 @@ export function requestOnce(port: number, timeoutMs: number): Promise<Outcome> {
     let buf = '';
     let done = false;
     const s = connect({ port, host: '127.0.0.1', noDelay: true });
-    const finish = (ok: boolean, backend?: string): void => {
+    const finish = (failure: FailureKind | undefined, backend?: string): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       s.destroy();
-      resolve({ ok, ms: performance.now() - t0, ...(backend !== undefined ? { backend } : {}) });
+      resolve({
+        ok: failure === undefined,
+        ms: performance.now() - t0,
+        sentAt: t0,
+        connectedAt: t0,
+        ...(backend !== undefined ? { backend } : {}),
+        ...(failure !== undefined ? { failure } : {}),
+      });
     };
-    const timer = setTimeout(() => finish(false), timeoutMs);
+    const timer = setTimeout(() => finish('timeout'), timeoutMs);
     s.setEncoding('latin1');
     s.on('connect', () => s.write(REQ_CLOSE));
     s.on('data', (d: string) => {
       buf += d;
       const r = parseResponse(buf);
       // Wait for the server's FIN: the client closing first would leave TIME_WAIT on our side.
-      if (r && !r.ok) finish(false);
+      if (r && !r.ok) finish('status');
     });
     s.on('end', () => {
       const r = parseResponse(buf);
-      finish(r?.ok === true, r?.backend);
+      finish(r === undefined ? 'eof' : r.ok ? undefined : 'status', r?.backend);
     });
-    s.on('error', () => finish(false));
-    s.on('close', () => finish(false));
+    s.on('error', (e) => finish(failureOf(e)));
+    s.on('close', () => finish('eof'));
   });
 }
 
@@ -61,7 +90,10 @@ export function requestOnce(port: number, timeoutMs: number): Promise<Outcome> {
 export class KeepAliveClient {
   #sock: Socket | undefined;
   #buf = '';
-  #pending: ((r: { ok: boolean; backend?: string }) => void) | undefined;
+  #connectedAt = 0;
+  /** The backend of the last reply on this connection. */
+  #via: string | undefined;
+  #pending: ((r: { failure?: FailureKind; backend?: string }) => void) | undefined;
 
   constructor(
     readonly port: number,
@@ -71,11 +103,12 @@ export class KeepAliveClient {
   request(): Promise<Outcome> {
     const t0 = performance.now();
     const s = this.#sock ?? this.#open();
+    const at = { sentAt: t0, connectedAt: this.#connectedAt, ...(this.#via !== undefined ? { via: this.#via } : {}) };
     return new Promise((resolve) => {
-      const timer = setTimeout(() => this.#fail(), this.timeoutMs);
+      const timer = setTimeout(() => this.#fail('timeout'), this.timeoutMs);
       this.#pending = (r) => {
         clearTimeout(timer);
-        resolve({ ...r, ms: performance.now() - t0 });
+        resolve({ ...r, ...at, ok: r.failure === undefined, ms: performance.now() - t0 });
       };
       s.write(REQ_KEEP);
     });
@@ -90,6 +123,8 @@ export class KeepAliveClient {
     const s = connect({ port: this.port, host: '127.0.0.1', noDelay: true });
     this.#sock = s;
     this.#buf = '';
+    this.#connectedAt = performance.now();
+    this.#via = undefined;
     s.setEncoding('latin1');
     s.on('data', (d: string) => {
       this.#buf += d;
@@ -98,23 +133,26 @@ export class KeepAliveClient {
       this.#buf = this.#buf.slice(r.length);
       const p = this.#pending;
       this.#pending = undefined;
-      if (!r.ok) this.#fail();
-      else p?.({ ok: true, backend: r.backend });
+      if (!r.ok) this.#fail('status');
+      else {
+        this.#via = r.backend;
+        p?.({ backend: r.backend });
+      }
     });
-    const gone = (): void => {
-      if (this.#sock === s) this.#fail();
+    const gone = (kind: FailureKind): void => {
+      if (this.#sock === s) this.#fail(kind);
     };
-    s.on('error', gone);
-    s.on('close', gone);
-    s.on('end', gone);
+    s.on('error', (e) => gone(failureOf(e)));
+    s.on('close', () => gone('eof'));
+    s.on('end', () => gone('eof'));
     return s;
   }
 
-  #fail(): void {
+  #fail(kind: FailureKind): void {
     const p = this.#pending;
     this.#pending = undefined;
     this.close();
-    p?.({ ok: false });
+    p?.({ failure: kind });
   }
 }
 

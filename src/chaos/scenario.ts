@@ -10,6 +10,11 @@ import type { ProxySpec } from './configs.js';
 export interface Figures {
   readonly requests?: number;
   readonly failed?: number;
+  /**
+   * Of `failed`, those a killed backend took with it (sent to it before it died, or on a
+   * connection bound to it): no layer-4 proxy can save them without replaying client bytes.
+   */
+  readonly failedAtKill?: number;
   /** Streams (or replies) whose bytes arrived intact, of all. */
   readonly intact?: { readonly ok: number; readonly total: number };
   readonly recoveryMs?: number;

@@ -29,22 +29,28 @@ export function errorsPer10k(f: Figures): number | undefined {
   return (f.failed / f.requests) * 10_000;
 }
 
-const num = (v: number): string => (v >= 100 || Number.isInteger(v) ? String(Math.round(v)) : v.toFixed(1));
+const num = (v: number): string => (v >= 100 || Number.isInteger(v) ? String(Math.round(v)) : v.toFixed(v < 1 ? 2 : 1));
 const mb = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
 const ms = (v: number): string => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
+
+/** "71 at a kill, 0 other" where the scenario tells the failures a backend kill caused. */
+function split(total: number, atKill: number | undefined, fmt: (v: number) => string): string {
+  return atKill === undefined ? fmt(total) : `${fmt(atKill)} at a kill, ${fmt(total - atKill)} other`;
+}
 
 export function cells(r: ResultRow): string[] {
   const f = r.figures;
   if (!f) return [r.scenario, r.system, dash, dash, dash, dash, dash, dash, dash, r.note ?? dash];
   const e = errorsPer10k(f);
+  const per10k = (n: number): string => num((n / f.requests!) * 10_000);
   const pair = (a: number | undefined, b: number | undefined, fmt: (v: number) => string): string =>
     a === undefined || b === undefined ? dash : `${fmt(a)} → ${fmt(b)}`;
   return [
     r.scenario,
     r.system,
     f.requests === undefined ? dash : String(f.requests),
-    f.failed === undefined ? dash : String(f.failed),
-    e === undefined ? dash : num(e),
+    f.failed === undefined ? dash : split(f.failed, f.failedAtKill, String),
+    e === undefined ? dash : split(f.failed!, f.failedAtKill, per10k),
     f.intact ? `${f.intact.ok}/${f.intact.total}` : dash,
     f.recoveryMs === undefined ? dash : ms(f.recoveryMs),
     pair(f.before?.rssBytes, f.after?.rssBytes, mb),

@@ -1,8 +1,12 @@
 // Backend churn: one of three backends killed for 1 s every 2 s, in turn, under a closed-loop
 // load of new connections (wrk -c32 -H 'Connection: close') or of keep-alive connections.
-import { killAll } from '../backends.js';
-import { percentile, runLoad } from '../http-client.js';
+import { killAll, killsOf } from '../backends.js';
+import { describeFailures, summarize } from '../failures.js';
+import { percentile, runLoad, type Outcome } from '../http-client.js';
+import { ratesAround, type Window } from '../rates.js';
 import { webSetup, settledUsage, sleep, withProxy, type Scenario, type ScenarioContext } from '../scenario.js';
+
+const perSec = (v: number | undefined): string => (v === undefined ? '–' : String(Math.round(v)));
 
 async function churn(ctx: ScenarioContext, keepAlive: boolean) {
   const { backends, port, spec } = await webSetup(3);
@@ -15,6 +19,9 @@ async function churn(ctx: ScenarioContext, keepAlive: boolean) {
       let stop = false;
       let kills = 0;
       const backInRotation: number[] = [];
+      // performance.now() of every kill to its restart, and of every reply (bounded).
+      const down: Window[] = [];
+      const done: number[] = [];
       const loadEnd = Date.now() + ctx.scale.loadSeconds * 1000;
       const chaos = (async () => {
         for (let i = 0; !stop; i++) {
@@ -24,18 +31,27 @@ async function churn(ctx: ScenarioContext, keepAlive: boolean) {
           const b = backends[i % backends.length]!;
           const ms = b.backInRotationMs(); // of its previous restart
           if (ms !== undefined) backInRotation.push(ms);
+          const from = performance.now();
           b.kill();
           kills++;
           await sleep(downMs);
           await b.restart();
+          down.push({ from, to: performance.now() });
         }
       })();
+      const failures: Outcome[] = [];
+      const t0 = performance.now();
       const load = await runLoad({
         port: port,
         concurrency: ctx.scale.concurrency,
         seconds: ctx.scale.loadSeconds,
         keepAlive,
+        onOutcome: (o) => {
+          if (!o.ok && failures.length < 100_000) failures.push(o);
+          if (o.ok && done.length < 5_000_000) done.push(o.sentAt + o.ms);
+        },
       });
+      const rates = ratesAround(done, down, t0, t0 + ctx.scale.loadSeconds * 1000);
       stop = true;
       await chaos;
       for (const b of backends) {
@@ -45,14 +61,31 @@ async function churn(ctx: ScenarioContext, keepAlive: boolean) {
       const after = await settledUsage(p, ctx.settleMs);
       const med = percentile(backInRotation, 50);
       const rate = load.requests / ctx.scale.loadSeconds;
+      const why = summarize(failures, killsOf(backends));
+      const atKill = why.byClass['in-flight'] + why.byClass.held;
+      const recovered = med === undefined ? '–' : `${Math.round(med)} ms`;
       return {
         requests: load.requests,
         failed: load.failed,
+        failedAtKill: atKill,
         ...(med !== undefined ? { recoveryMs: med } : {}),
         before,
         after,
-        detail: `${kills} kills; ${Math.round(rate)} req/s; a restarted backend served again after ${med === undefined ? '–' : `${Math.round(med)} ms`} (median)`,
-        values: { kills, requestsPerSecond: rate, backInRotationMaxMs: Math.max(0, ...backInRotation) },
+        detail:
+          `${kills} kills; ${Math.round(rate)} req/s (${perSec(rates.outside)} with every backend up, ` +
+          `${perSec(rates.inside)} with one down); a restarted backend served again after ${recovered} (median); ` +
+          `failed: ${describeFailures(why)}` +
+          (kills > 0 ? `; ${(atKill / kills).toFixed(1)} lost a kill` : ''),
+        values: {
+          kills,
+          requestsPerSecond: rate,
+          requestsPerSecondAllUp: rates.outside ?? 0,
+          requestsPerSecondOneDown: rates.inside ?? 0,
+          backInRotationMaxMs: Math.max(0, ...backInRotation),
+          failedInFlight: why.byClass['in-flight'],
+          failedHeld: why.byClass.held,
+          failedNew: why.byClass.new,
+        },
       };
     },
     () => killAll(backends),
