@@ -21,30 +21,32 @@ export interface SessionRefusal {
 /**
  * The sessions of one UDP listener by client address:port, with admission. Pure bookkeeping (no
  * sockets), so the limits are table-tested; each admitted session is counted against its client
- * address until `delete`.
+ * address until `delete`. Looked up on every datagram: by address, then by port (a number), so
+ * that no `address:port` key string is built per datagram.
  */
 export class SessionTable<S> {
-  readonly #sessions = new Map<string, S>();
+  readonly #byIp = new Map<string, Map<number, S>>();
+  #size = 0;
 
   constructor(private readonly policy: () => SessionPolicy) {}
 
   get size(): number {
-    return this.#sessions.size;
+    return this.#size;
   }
 
-  get(key: string): S | undefined {
-    return this.#sessions.get(key);
+  get(ip: string, port: number): S | undefined {
+    return this.#byIp.get(ip)?.get(port);
   }
 
-  values(): IterableIterator<S> {
-    return this.#sessions.values();
+  *values(): IterableIterator<S> {
+    for (const ports of this.#byIp.values()) yield* ports.values();
   }
 
   /** May `ip` open one more session? Counts it when so (then `add` or `release` follows). */
   admit(ip: string): SessionRefusal | undefined {
     const p = this.policy();
     if (checkAcl(p.acl, ip)) return { reason: 'denied', detail: `${ip} is not allowed` };
-    if (p.maxSessions !== undefined && this.#sessions.size >= p.maxSessions)
+    if (p.maxSessions !== undefined && this.#size >= p.maxSessions)
       return { reason: 'max_sessions', detail: `listener at ${p.maxSessions} sessions` };
     const refused = p.clients.admit(ip, p.limits, p.now());
     if (!refused) return undefined;
@@ -52,8 +54,11 @@ export class SessionTable<S> {
     return { reason: perClient ? 'max_sessions_per_client' : 'rate_limited', detail: refused.detail };
   }
 
-  add(key: string, s: S): void {
-    this.#sessions.set(key, s);
+  add(ip: string, port: number, s: S): void {
+    let ports = this.#byIp.get(ip);
+    if (!ports) this.#byIp.set(ip, (ports = new Map<number, S>()));
+    if (!ports.has(port)) this.#size++;
+    ports.set(port, s);
   }
 
   /** An admitted session that never started. */
@@ -62,7 +67,11 @@ export class SessionTable<S> {
     p.clients.release(ip, p.limits, p.now());
   }
 
-  delete(key: string, ip: string): void {
-    if (this.#sessions.delete(key)) this.release(ip);
+  delete(ip: string, port: number): void {
+    const ports = this.#byIp.get(ip);
+    if (!ports?.delete(port)) return;
+    this.#size--;
+    if (ports.size === 0) this.#byIp.delete(ip);
+    this.release(ip);
   }
 }

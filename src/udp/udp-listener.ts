@@ -1,4 +1,5 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import { formatHostPort } from '../core/address.js';
 import type { CloseReason } from '../core/close-reason.js';
@@ -70,6 +71,22 @@ export class UdpListener implements SessionHost {
   #buffered = 0;
   #stopping = false;
   now = performance.now();
+  /** The client address of the reply being sent: an address read from a datagram, no name. */
+  #replyTo: string | undefined;
+  /**
+   * dgram resolves the address of every send on an unconnected socket with dns.lookup, which
+   * answers even an IP literal a tick later (process.nextTick, a regular expression): a cost per
+   * reply. A reply goes to the address its client's datagram came from, so it goes at once;
+   * anything else (the bind address) is resolved as dgram would.
+   */
+  readonly #lookup = (
+    address: string,
+    options: LookupOneOptions | number,
+    cb: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+  ): void => {
+    if (address === this.#replyTo) return cb(null, address, typeof options === 'number' ? options : 4);
+    dnsLookup(address, options as LookupOneOptions, cb);
+  };
 
   constructor(
     settings: UdpListenerSettings,
@@ -126,7 +143,11 @@ export class UdpListener implements SessionHost {
     const type = isIP(s.host) === 6 ? 'udp6' : 'udp4';
     // reusePort is not in Node 20's types (nor in its runtime before 22.12: udp-workers.ts).
     const inherited = await s.sockets?.acquire({ kind: 'udp', name: s.name, host: s.host, port: s.port });
-    const sock = createSocket({ type, ...(s.reusePort === true ? { reusePort: true } : {}) } as { type: 'udp4' });
+    const sock = createSocket({
+      type,
+      lookup: this.#lookup as never, // dgram calls it as lookup(address, family, cb)
+      ...(s.reusePort === true ? { reusePort: true } : {}),
+    } as { type: 'udp4' });
     await new Promise<void>((resolve, reject) => {
       const onError = (e: NodeJS.ErrnoException): void => {
         const why =
@@ -156,11 +177,10 @@ export class UdpListener implements SessionHost {
   }
 
   #onMessage(msg: Buffer, r: RemoteInfo): void {
-    const key = `${r.address} ${r.port}`;
-    let s = this.#table.get(key);
+    let s = this.#table.get(r.address, r.port);
     if (!s) {
       if (this.#stopping) return this.#count('shutdown', 'listener stopping');
-      s = this.#open(key, r);
+      s = this.#open(r);
       if (!s) return;
     }
     this.stats.traffic.datagramsFromClient++;
@@ -168,7 +188,7 @@ export class UdpListener implements SessionHost {
     s.forward(msg);
   }
 
-  #open(key: string, r: RemoteInfo): UdpSession | undefined {
+  #open(r: RemoteInfo): UdpSession | undefined {
     const refused = this.#table.admit(r.address);
     if (refused) return this.#count(refused.reason, refused.detail, r);
     const route = this.#pipeline.route();
@@ -182,7 +202,7 @@ export class UdpListener implements SessionHost {
       this.#table.release(r.address);
       return this.#count('no_healthy_target', `pool ${route.ctx.name} has no target for ${r.address}`, r);
     }
-    this.#table.add(key, s);
+    this.#table.add(r.address, r.port, s);
     this.stats.sessionsTotal++;
     this.#sweeper.wake();
     return s;
@@ -204,7 +224,9 @@ export class UdpListener implements SessionHost {
     }
     this.stats.traffic.datagramsToClient++;
     this.stats.traffic.bytesToClient += msg.length;
+    this.#replyTo = ip;
     sock.send(msg, port, ip);
+    this.#replyTo = undefined;
   }
 
   reserve(bytes: number): boolean {
@@ -237,7 +259,7 @@ export class UdpListener implements SessionHost {
   }
 
   ended(s: UdpSession, end: UdpSessionEnd): void {
-    this.#table.delete(`${s.clientIp} ${s.clientPort}`, s.clientIp);
+    this.#table.delete(s.clientIp, s.clientPort);
     this.observer.onUdpSessionEnd(end);
   }
 

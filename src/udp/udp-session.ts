@@ -6,7 +6,14 @@ import type { PassiveHealth } from '../health/health-control.js';
 import { isLocalError } from '../health/probe.js';
 import type { Pool } from '../pool/pool.js';
 import type { Target } from '../pool/target.js';
-import { MAX_DATAGRAM, noTraffic, type Traffic, type UdpDropReason, type UdpSessionEnd } from './udp-types.js';
+import {
+  countDatagram,
+  MAX_DATAGRAM,
+  noTraffic,
+  type Traffic,
+  type UdpDropReason,
+  type UdpSessionEnd,
+} from './udp-types.js';
 
 /** What a UDP session needs of its pool (a PoolRuntime is one). */
 export interface UdpPoolContext {
@@ -111,16 +118,11 @@ export class UdpSession {
     else sock.send(msg);
   }
 
+  /** The session's, its current target segment's and the target's counters: no array per datagram. */
   #count(bytes: number, fromClient: boolean): void {
-    for (const c of [this.traffic, this.#segment, this.#targetTraffic]) {
-      if (fromClient) {
-        c.datagramsFromClient++;
-        c.bytesFromClient += bytes;
-      } else {
-        c.datagramsToClient++;
-        c.bytesToClient += bytes;
-      }
-    }
+    countDatagram(this.traffic, bytes, fromClient);
+    countDatagram(this.#segment, bytes, fromClient);
+    countDatagram(this.#targetTraffic, bytes, fromClient);
   }
 
   #open(t: Target): void {

@@ -57,6 +57,17 @@ export const noTraffic = (): Traffic => ({
   bytesToClient: 0,
 });
 
+/** One datagram of `bytes`, from the client or to it. */
+export const countDatagram = (c: Traffic, bytes: number, fromClient: boolean): void => {
+  if (fromClient) {
+    c.datagramsFromClient++;
+    c.bytesFromClient += bytes;
+  } else {
+    c.datagramsToClient++;
+    c.bytesToClient += bytes;
+  }
+};
+
 export interface TargetUdpStats {
   sessionsTotal: number;
   readonly traffic: Traffic;

@@ -20,7 +20,7 @@ const table = (p: { deny?: string[]; allow?: string[]; maxSessions?: number; lim
   const open = (ip: string, port: number): string => {
     const r = t.admit(ip);
     if (r) return r.reason;
-    t.add(`${ip} ${port}`, `${ip}:${port}`);
+    t.add(ip, port, `${ip}:${port}`);
     return 'ok';
   };
   return { t, open, advance: (ms: number) => (now += ms) };
@@ -52,10 +52,10 @@ test('a session that ends gives its place back, to its listener and to its clien
   assert.equal(open('10.0.0.1', 2), 'max_sessions_per_client');
   assert.equal(open('10.0.0.2', 1), 'ok');
   assert.equal(open('10.0.0.3', 1), 'max_sessions');
-  t.delete('10.0.0.1 1', '10.0.0.1');
-  assert.equal(t.get('10.0.0.1 1'), undefined);
+  t.delete('10.0.0.1', 1);
+  assert.equal(t.get('10.0.0.1', 1), undefined);
   assert.equal(open('10.0.0.1', 2), 'ok', 'the address has room again');
-  t.delete('10.0.0.1 9', '10.0.0.1'); // not held: releases nothing
+  t.delete('10.0.0.1', 9); // not held: releases nothing
   assert.equal(open('10.0.0.3', 1), 'max_sessions', 'a delete of an unknown session gave nothing back');
 });
 
@@ -72,4 +72,28 @@ test('the rate refills with time', () => {
   assert.equal(open('10.0.0.1', 2), 'rate_limited');
   advance(500);
   assert.equal(open('10.0.0.1', 3), 'ok');
+});
+
+test('sessions are kept by address and port: each port of an address is its own session, every one listed', () => {
+  const { t, open } = table({});
+  for (const [ip, port] of [
+    ['10.0.0.1', 1],
+    ['10.0.0.1', 2],
+    ['10.0.0.2', 1],
+    ['::1', 1],
+  ] as const)
+    assert.equal(open(ip, port), 'ok');
+  assert.equal(t.size, 4);
+  assert.equal(t.get('10.0.0.1', 2), '10.0.0.1:2');
+  assert.equal(t.get('10.0.0.2', 2), undefined, 'another address, same port');
+  assert.deepEqual([...t.values()].sort(), ['10.0.0.1:1', '10.0.0.1:2', '10.0.0.2:1', '::1:1']);
+  t.add('10.0.0.1', 2, 'replaced');
+  assert.equal(t.size, 4, 'adding a held session again does not count it twice');
+  for (const s of t.values()) {
+    const [ip, port] =
+      s === 'replaced' ? ['10.0.0.1', 2] : [s.slice(0, s.lastIndexOf(':')), s.slice(s.lastIndexOf(':') + 1)];
+    t.delete(ip, Number(port)); // deleting while listing, as the idle sweep does
+  }
+  assert.equal(t.size, 0);
+  assert.deepEqual([...t.values()], []);
 });
