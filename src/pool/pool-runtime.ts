@@ -1,7 +1,7 @@
 import { formatHostPort } from '../core/address.js';
 import type { Clock } from '../core/clock.js';
 import type { AdminState, HealthState, TargetSpec } from '../core/types.js';
-import type { Change, CheckRecord } from '../store/types.js';
+import type { Change } from '../store/types.js';
 import { createBalancer } from '../balancer/registry.js';
 import type { PoolConfig } from '../config/schema.js';
 import type { HealthSettings } from '../health/health-checker.js';
@@ -54,7 +54,6 @@ export interface SyncedTarget {
   readonly admin: AdminState;
   readonly health: HealthState;
   readonly lastChange?: Change | undefined;
-  readonly lastCheck?: CheckRecord | undefined;
 }
 
 export interface PoolRuntimeDeps {
@@ -109,7 +108,6 @@ export class PoolRuntime implements PoolContext {
       if (t.admin !== s.admin) this.pool.setAdminState(t.id, s.admin);
       if (t.health !== s.health) this.pool.setHealth(t.id, s.health, s.lastChange?.cause ?? '', 0);
       if (s.lastChange !== undefined) t.lastChange = s.lastChange;
-      if (s.lastCheck !== undefined) t.lastCheck = s.lastCheck;
     }
   }
 

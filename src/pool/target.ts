@@ -1,13 +1,6 @@
 import type { Candidate } from '../balancer/balancer.js';
 import type { AdminState, HealthState, TargetSpec } from '../core/types.js';
 
-export interface CheckRecord {
-  readonly ok: boolean;
-  readonly at: number;
-  readonly detail: string;
-  readonly latencyMs?: number;
-}
-
 /** A pool member: its spec, health, admin state and live counters. No sockets. */
 export class Target implements Candidate {
   spec: TargetSpec;
@@ -20,7 +13,6 @@ export class Target implements Candidate {
   connectFailures = 0;
   bytesFromClient = 0;
   bytesToClient = 0;
-  lastCheck: CheckRecord | undefined;
   lastChange: { at: number; cause: string } | undefined;
   /** When traffic last failed to connect to it (performance.now()); orders last-resort picks. */
   lastFailureAt = 0;
