@@ -100,6 +100,11 @@ struct Acceptor {
   bool fixedLocal = false;    // bound to one address: no getsockname per connection
   bool polled = false;        // registered in epoll now
   bool paused = false;        // JavaScript asked (pauseAccept)
+  // Connections accepted so far, and how many JavaScript allows (acceptUntil): at the limit the
+  // socket is not polled, so a listener at its maxConnections or the process at its descriptor
+  // budget leaves new clients in the kernel's backlog, with no accept-and-close.
+  double accepted = 0;
+  double until = 0;
   int64_t backoffUntil = 0;   // steady ms, after an accept error such as EMFILE
 };
 
@@ -373,7 +378,7 @@ void Repoll(Engine* e) {
   for (uint32_t id = 0; id < e->acceptors.size(); id++) {
     Acceptor* a = e->acceptors[id];
     if (!a) continue;
-    bool want = !a->paused && a->backoffUntil == 0 && e->undecided < kMaxUndecided;
+    bool want = !a->paused && a->backoffUntil == 0 && a->accepted < a->until && e->undecided < kMaxUndecided;
     if (want == a->polled) continue;
     if (want) {
       epoll_event ev{};
@@ -405,7 +410,7 @@ int AddrOf(const sockaddr_storage* ss, char* ip) {
 void AcceptAll(Engine* e, uint32_t id) {
   Acceptor* a = id < e->acceptors.size() ? e->acceptors[id] : nullptr;
   if (!a) return;
-  for (int i = 0; i < kAcceptsPerEvent && e->undecided < kMaxUndecided; i++) {
+  for (int i = 0; i < kAcceptsPerEvent && e->undecided < kMaxUndecided && a->accepted < a->until; i++) {
     sockaddr_storage ss{};
     socklen_t sl = sizeof ss;
     int fd = accept4(a->fd, reinterpret_cast<sockaddr*>(&ss), &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -428,6 +433,7 @@ void AcceptAll(Engine* e, uint32_t id) {
       continue;
     }
     e->undecided++;
+    a->accepted++;
     char ip[INET6_ADDRSTRLEN] = "", lip[INET6_ADDRSTRLEN] = "";
     int port = AddrOf(&ss, ip), lport = 0;
     if (!a->fixedLocal) {
@@ -824,10 +830,11 @@ napi_value Int(napi_env env, int32_t v) {
   return out;
 }
 
-// listen(engine, fd, fixedLocal: bool) -> acceptor id. Polls a duplicate of a listening socket's
-// descriptor: the caller may close its own (the socket and its backlog live on in the duplicate).
+// listen(engine, fd, fixedLocal: bool, until: number) -> acceptor id. Polls a duplicate of a
+// listening socket's descriptor: the caller may close its own (the socket and its backlog live on
+// in the duplicate). It accepts `until` connections at most (see acceptUntil).
 napi_value Listen(napi_env env, napi_callback_info info) {
-  ARGS(3);
+  ARGS(4);
   Engine* e = EngineArg(env, argv[0]);
   if (!e) return Throw(env, "native relay is closed");
   if (e->failed.load()) return Throw(env, "native relay thread failed");
@@ -842,13 +849,14 @@ napi_value Listen(napi_env env, napi_callback_info info) {
   Acceptor* a = new Acceptor();
   a->fd = dup;
   a->fixedLocal = fixedLocal;
+  napi_get_value_double(env, argv[3], &a->until);
   std::lock_guard<std::mutex> lock(e->mu);
   uint32_t id = 0;
   while (id < e->acceptors.size() && e->acceptors[id]) id++;
   if (id == e->acceptors.size()) e->acceptors.push_back(nullptr);
   e->acceptors[id] = a;
   Repoll(e);
-  if (!a->polled && e->undecided < kMaxUndecided) {
+  if (!a->polled && e->undecided < kMaxUndecided && a->accepted < a->until) {
     e->acceptors[id] = nullptr;
     close(dup);
     delete a;
@@ -917,21 +925,32 @@ napi_value ListenKeepAlive(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// pauseAccept(engine, id, paused: bool): while paused the listening socket is not polled; new
-// clients wait in the kernel's backlog.
-napi_value PauseAccept(napi_env env, napi_callback_info info) {
+// (engine, id, value): `apply` changes the acceptor under the lock, then polling follows it.
+template <typename F>
+napi_value SetAcceptor(napi_env env, napi_callback_info info, F apply) {
   ARGS(3);
   Engine* e = EngineArg(env, argv[0]);
   if (!e) return nullptr;
-  bool paused = false;
-  napi_get_value_bool(env, argv[2], &paused);
   std::lock_guard<std::mutex> lock(e->mu);
   uint32_t id;
   Acceptor* a = AcceptorArg(env, e, argv[1], &id);
   if (!a) return nullptr;
-  a->paused = paused;
+  apply(a, argv[2]);
   if (!e->failed.load()) Repoll(e);
   return nullptr;
+}
+
+// pauseAccept(engine, id, paused: bool): while paused the listening socket is not polled; new
+// clients wait in the kernel's backlog.
+napi_value PauseAccept(napi_env env, napi_callback_info info) {
+  return SetAcceptor(env, info, [env](Acceptor* a, napi_value v) { napi_get_value_bool(env, v, &a->paused); });
+}
+
+// acceptUntil(engine, id, until): the listening socket is polled while fewer than `until`
+// connections were accepted on it in all (JavaScript counts those it was told of and adds the
+// connections it may still open: those accepted and not yet told are within the limit).
+napi_value AcceptUntil(napi_env env, napi_callback_info info) {
+  return SetAcceptor(env, info, [env](Acceptor* a, napi_value v) { napi_get_value_double(env, v, &a->until); });
 }
 
 bool ParseAddr(const std::string& host, int port, sockaddr_storage* ss, socklen_t* len) {
@@ -1215,6 +1234,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"listen", nullptr, Listen, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"unlisten", nullptr, Unlisten, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"pauseAccept", nullptr, PauseAccept, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"acceptUntil", nullptr, AcceptUntil, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"listenKeepAlive", nullptr, ListenKeepAlive, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"connect", nullptr, Connect, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"cancelConnect", nullptr, CancelConnect, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

@@ -1,6 +1,6 @@
 import type { Server, Socket } from 'node:net';
 import type { Logger } from '../log/logger.js';
-import { AcceptGate, type DescriptorOps } from './accept-gate.js';
+import { AcceptGate, type DescriptorOps, type Gate } from './accept-gate.js';
 import type { DescriptorGuard, Pausable, PauseReason } from './descriptor-guard.js';
 import { resumeAt } from './fd-budget.js';
 
@@ -29,7 +29,9 @@ const PAUSE_WHY: Record<PauseReason, string> = {
  * one log line when it stops and one when it starts again.
  */
 export class AcceptControl implements Pausable {
-  #gate: AcceptGate | undefined;
+  #gate: Gate | undefined;
+  /** Native accept: told the connections it may still accept each time that changes. */
+  #onRoom: ((room: number) => void) | undefined;
   /** Client sockets accepted and not yet closed (sessions, and those still inspected or refused). */
   #open = 0;
   readonly #holds = new Set<PauseReason>();
@@ -61,8 +63,10 @@ export class AcceptControl implements Pausable {
    * old way then, Node accepts beyond the limit and closes at once (`max_connections`).
    */
   attach(server: Server): void {
-    this.#gate = new AcceptGate(server, this.limits?.descriptors);
-    const cannot = this.#gate.arm();
+    const gate = new AcceptGate(server, this.limits?.descriptors);
+    this.#gate = gate;
+    this.#onRoom = undefined;
+    const cannot = gate.arm();
     if (cannot) {
       server.maxConnections = this.maxConnections;
       if (this.limits)
@@ -73,24 +77,59 @@ export class AcceptControl implements Pausable {
         );
     }
     this.limits?.guard.join(this);
+    if (this.paused) gate.pause(); // (a native acceptor's socket given back to Node while paused)
+  }
+
+  /**
+   * Native accept (src/listener/native-accept.ts): the relay thread's gate, and `onRoom` told how
+   * many connections may still be accepted whenever that changes: the thread itself stops there, so
+   * that no client accepted between two of its batches must be closed.
+   */
+  attachNative(gate: Gate, onRoom: (room: number) => void): void {
+    this.#gate = gate;
+    this.#onRoom = onRoom;
+    this.limits?.guard.join(this);
+    this.roomChanged();
+  }
+
+  /** Connections that may open before a limit is reached: its maxConnections, the process budget. */
+  get room(): number {
+    const own = this.ownMax();
+    const g = this.limits?.guard;
+    return Math.min(own === undefined ? Infinity : own - this.#open, g ? g.budget.connections - g.open : Infinity);
+  }
+
+  roomChanged(): void {
+    this.#onRoom?.(this.room);
   }
 
   /** Settings changed (reload): the fallback's limit, and stop or start at the new maxConnections. */
   updated(server: Server | undefined): void {
     if (server && !this.#gate?.armed) server.maxConnections = this.maxConnections;
     this.#checkOwnLimit();
+    this.roomChanged();
   }
 
   /** Counts an accepted socket until it closes, and stops accepting at the limits. */
   track(sock: Socket): void {
+    sock.once('close', this.opened());
+  }
+
+  /** Counts an accepted connection until the function returned is called (its descriptors closed). */
+  opened(): () => void {
     this.#open++;
-    sock.once('close', () => {
+    this.limits?.guard.opened();
+    this.#checkOwnLimit();
+    if (!this.limits) this.roomChanged(); // else the guard tells every listener
+    let closed = false;
+    return () => {
+      if (closed) return;
+      closed = true;
       this.#open--;
       this.#checkOwnLimit();
       this.limits?.guard.closed();
-    });
-    this.limits?.guard.opened();
-    this.#checkOwnLimit();
+      if (!this.limits) this.roomChanged();
+    };
   }
 
   /** accept() failed (EMFILE, ENFILE…). */
@@ -137,6 +176,7 @@ export class AcceptControl implements Pausable {
   /** The listener stops for good (its server is closing): the duplicate goes. */
   stop(): void {
     this.#stopped = true;
+    this.#onRoom = undefined;
     this.limits?.guard.leave(this);
     this.#endPause();
     this.#gate?.close();

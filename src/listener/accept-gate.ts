@@ -25,7 +25,19 @@ export interface DescriptorOps {
 /** Node's and libuv's default is 511; Linux caps it at net.core.somaxconn (4096 since 5.4). */
 export const LISTEN_BACKLOG = 4096;
 
-export class AcceptGate {
+/** Stops and starts accepting on one listening socket, the socket staying open. */
+export interface Gate {
+  /** It can stop accepting (else the listener accepts and closes beyond its limits). */
+  readonly armed: boolean;
+  /** Stops accepting; clients queue in the backlog. No accept() follows this call. */
+  pause(): void;
+  /** Accepts again; returns the error when it cannot yet (it stays paused). */
+  resume(): Error | undefined;
+  /** The listener stops for good. */
+  close(): void;
+}
+
+export class AcceptGate implements Gate {
   /** Our duplicate of the listening descriptor (-1: none, the gate cannot close). */
   #kept = -1;
   #paused = false;

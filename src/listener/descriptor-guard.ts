@@ -14,6 +14,8 @@ export type PauseReason =
 export interface Pausable {
   hold(reason: PauseReason): void;
   release(reason: PauseReason): void;
+  /** A connection opened or closed in the process: the room left under the budget changed. */
+  roomChanged?(): void;
 }
 
 /** After accept() failed with EMFILE, accepting is tried again on the next close, or after this. */
@@ -62,6 +64,7 @@ export class DescriptorGuard {
       this.#full = true;
       for (const m of this.#members) m.hold('descriptors');
     }
+    for (const m of this.#members) m.roomChanged?.();
   }
 
   /** A connection a listener accepted is closed (both its descriptors are free). */
@@ -71,6 +74,7 @@ export class DescriptorGuard {
       this.#full = false;
       for (const m of this.#members) m.release('descriptors');
     }
+    for (const m of this.#members) m.roomChanged?.();
     if (this.#emfile) this.#retry();
   }
 

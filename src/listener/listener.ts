@@ -167,7 +167,6 @@ export class Listener implements SessionOwner, NativeSessionOwner {
     this.#server = server;
     this.#accepting = true;
     if (s.nativeAccept) this.#acceptNatively(server);
-    // Under native accept the relay thread stops polling on accept errors itself (100 ms backoff).
     if (!this.#acceptor) this.#control.attach(server);
   }
 
@@ -187,18 +186,22 @@ export class Listener implements SessionOwner, NativeSessionOwner {
   }
 
   #onAcceptErrors(server: Server): void {
-    server.on('error', (e: NodeJS.ErrnoException) => {
-      this.log.error({ listener: this.name, err: e.code ?? e.message }, 'accept error');
-      this.#control.acceptFailed(e.code);
-    });
+    server.on('error', (e: NodeJS.ErrnoException) => this.#acceptFailed(e.code ?? e.message));
+  }
+
+  /** accept() failed (in Node or in the relay thread): EMFILE and ENFILE stop every listener a while. */
+  #acceptFailed(err: string): void {
+    this.log.error({ listener: this.name, err }, 'accept error');
+    this.#control.acceptFailed(err);
   }
 
   /** Native accept: the relay thread accepts on this listener's socket, Node's server closes. */
   #acceptNatively(server: Server): void {
     const relay = this.relayFor();
-    const acceptor = relay && NativeAcceptor.start(relay, server, this.#nativeHost);
+    const acceptor = relay && NativeAcceptor.start(relay, server, this.#nativeHost, this.#control.room);
     if (!acceptor) return;
     this.#acceptor = acceptor;
+    this.#control.attachNative(acceptor, (room) => acceptor.grant(room));
     this.#server = undefined;
     server.close();
   }
@@ -207,17 +210,17 @@ export class Listener implements SessionOwner, NativeSessionOwner {
     listener: this,
     accepting: () => this.#accepting,
     pipeline: () => this.#pipeline,
-    maxConnections: () => this.#settings.maxConnections,
-    sessionCount: () => this.#sessions.size,
     local: () => this.#local,
-    accepted: (info: ConnInfo): void => {
+    accepted: (info: ConnInfo): (() => void) => {
       this.totalConnections++;
+      const closed = this.#control.opened();
       this.observer.onAccepted?.(this.name, info);
+      return closed;
     },
     rejected: (reason: CloseReason, info: ConnInfo, detail?: string): void => this.#rejected(reason, info, detail),
     serve: (sock: Socket, info: ConnInfo): void => this.#serve(this.#pipeline, sock, info),
     run: (s: AnySession): void => this.#run(s),
-    acceptError: (err: string): void => this.log.error({ listener: this.name, err }, 'accept error'),
+    acceptError: (err: string): void => this.#acceptFailed(err),
     // The relay thread failed: Node accepts again, on the same socket (its backlog kept).
     listenLost: (fd: number): void => {
       this.#acceptor = undefined;
@@ -228,6 +231,7 @@ export class Listener implements SessionOwner, NativeSessionOwner {
         server.listen(listenHandleOn(fd), LISTEN_BACKLOG);
         this.#onAcceptErrors(server);
         this.#server = server;
+        this.#control.attach(server);
       } catch (e) {
         this.log.error({ listener: this.name, err: String(e) }, 'cannot accept in Node again');
       }

@@ -24,14 +24,19 @@ export interface RelayAddon {
   counts(engine: EngineHandle, handle: number): [number, number] | undefined;
   /** Stops relaying and forgets the handle; the descriptors are the caller's again. */
   release(engine: EngineHandle, handle: number): [number, number] | undefined;
-  /** Polls a duplicate of a listening descriptor (the caller may close its own); returns its id. */
-  listen(engine: EngineHandle, fd: number, fixedLocal: boolean): number;
+  /**
+   * Polls a duplicate of a listening descriptor (the caller may close its own); returns its id. It
+   * accepts `until` connections in all at most (acceptUntil).
+   */
+  listen(engine: EngineHandle, fd: number, fixedLocal: boolean, until: number): number;
   /** Stops polling; returns the descriptor when `keep` (the caller listens on it), else -1 after closing it. */
   unlisten(engine: EngineHandle, id: number, keep: boolean): number;
   /** Keep-alive (seconds, 0 = off) for the sockets accepted from now on. */
   listenKeepAlive(engine: EngineHandle, id: number, seconds: number): void;
   /** While paused, new clients wait in the kernel's backlog. */
   pauseAccept(engine: EngineHandle, id: number, paused: boolean): void;
+  /** The listening socket is polled while fewer than `until` connections were accepted on it in all. */
+  acceptUntil(engine: EngineHandle, id: number, until: number): void;
   /** Dials for an accepted connection: 0 (an event follows), an errno (failed at once), -1 (unknown). */
   connect(
     engine: EngineHandle,

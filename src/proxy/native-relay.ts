@@ -55,7 +55,7 @@ export interface NativeAcceptOwner {
     port: number,
     local: { readonly ip: string; readonly port: number } | undefined,
   ): void;
-  /** accept() failed (EMFILE…): clients wait in the backlog, accepting resumes 100 ms later. */
+  /** accept() failed (EMFILE…): clients wait in the backlog, the thread tries again 100 ms later. */
   onNativeAcceptError(errno: number): void;
   /** The relay thread failed: the listening socket is the owner's again, on this descriptor. */
   onNativeListenLost(fd: number): void;
@@ -151,11 +151,11 @@ export class NativeRelay {
    * each client to `owner`. Returns the acceptor's id, or undefined when it cannot (the caller
    * keeps accepting in Node).
    */
-  listen(fd: number, fixedLocal: boolean, owner: NativeAcceptOwner): number | undefined {
+  listen(fd: number, fixedLocal: boolean, until: number, owner: NativeAcceptOwner): number | undefined {
     if (this.#failure !== undefined) return undefined;
     let id: number;
     try {
-      id = this.#addon.listen(this.#engine, fd, fixedLocal);
+      id = this.#addon.listen(this.#engine, fd, fixedLocal, until);
     } catch {
       return undefined;
     }
@@ -179,6 +179,11 @@ export class NativeRelay {
   /** While paused, new clients wait in the kernel's backlog (the listening socket is not polled). */
   pauseAccept(id: number, paused: boolean): void {
     this.#addon.pauseAccept(this.#engine, id, paused);
+  }
+
+  /** The thread accepts on it while fewer than `until` connections were accepted there in all. */
+  acceptUntil(id: number, until: number): void {
+    this.#addon.acceptUntil(this.#engine, id, until);
   }
 
   /** An accepted connection's events go to `owner` from now on. */

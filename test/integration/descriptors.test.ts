@@ -8,6 +8,7 @@ import { startCli, type RunningCli } from '../helpers/cli.js';
 import { http } from '../helpers/http.js';
 import { eventually, tcpServer, type TestServer } from '../helpers/net.js';
 import { acceptQueue } from '../helpers/proc.js';
+import { needNative } from '../helpers/native-relay.js';
 import { hasProgram, requireProgram } from '../helpers/programs.js';
 import { series } from '../helpers/prom-text.js';
 import { startStack } from '../helpers/stack.js';
@@ -80,63 +81,67 @@ function ssRecvQ(port: number): number | undefined {
   return cols.length > 1 ? Number(cols[1]) : undefined;
 }
 
-test('at the descriptor budget every client waits in the backlog, none is reset, each is served in turn', async () => {
-  const backend = await greeter();
-  // 70 descriptors: 64 in reserve, 3 connections; a listener stopped at 3 accepts again at 2.
-  const s = await startStack(
-    {
-      listeners: { main: { bind: '127.0.0.1:0', pool: 'web' } },
-      pools: { web: { targets: [`127.0.0.1:${backend.port}`], healthCheck: { type: 'none' } } },
-    },
-    { fdBudget: fdBudget({ soft: 70, hard: 70 }) },
-  );
-  const port = s.port('main');
-  const ws: Waiter[] = [];
-  try {
-    for (let i = 0; i < 5; i++) ws.push(waiter(port));
-    await until(ws, port, 3, 2, 10_000);
-    const status = (await http(`${s.url}/api/status`)).json as { descriptors: Record<string, unknown> };
-    assert.deepEqual(status.descriptors, {
-      soft: 70,
-      hard: 70,
-      reserve: 64,
-      connections: 3,
-      open: 3,
-      pausedListeners: ['main'],
-    });
-    const m = (await http(`${s.url}/metrics`)).text;
-    assert.equal(series(m, 'lb_listener_paused{listener="main"}'), 1);
-    assert.equal(series(m, 'lb_listener_paused_total{listener="main",reason="descriptors"}'), 1);
-    assert.equal(series(m, 'lb_listener_connections_total{listener="main"}'), 3, 'the waiting ones are not accepted');
-    // the first leaves: one more is accepted (and the listener stops again at 3)
-    ws[0]!.sock.destroy();
-    await until(ws, port, 4, 1, 10_000);
-    ws[1]!.sock.destroy();
-    await until(ws, port, 5, 0, 10_000);
-    for (const w of ws) w.sock.destroy();
-    const fresh = waiter(port);
-    ws.push(fresh);
-    await eventually(() => fresh.served, 10_000, 'a new client served after');
-    const after = await eventually(
-      async () => {
-        const text = (await http(`${s.url}/metrics`)).text;
-        return series(text, 'lb_listener_paused{listener="main"}') === 0 ? text : undefined;
+for (const nativeAccept of [false, true])
+  test(`at the descriptor budget every client waits in the backlog, none is reset, each is served in turn (${nativeAccept ? 'native' : 'node'} accept)`, async (t) => {
+    if (nativeAccept && !needNative(t, 'accept')) return;
+    const backend = await greeter();
+    // 70 descriptors: 64 in reserve, 3 connections; a listener stopped at 3 accepts again at 2.
+    const s = await startStack(
+      {
+        nativeAccept,
+        listeners: { main: { bind: '127.0.0.1:0', pool: 'web' } },
+        pools: { web: { targets: [`127.0.0.1:${backend.port}`], healthCheck: { type: 'none' } } },
       },
-      10_000,
-      'accepting again',
+      { fdBudget: fdBudget({ soft: 70, hard: 70 }) },
     );
-    assert.equal(series(after, 'lb_listener_paused_total{listener="main",reason="descriptors"}'), 3);
-    assert.ok((series(after, 'lb_listener_paused_seconds_total{listener="main"}') ?? 0) > 0, 'time paused counted');
-    assert.equal(
-      series(after, 'lb_listener_rejected_connections_total{listener="main",reason="max_connections"}'),
-      undefined,
-    );
-  } finally {
-    for (const w of ws) w.sock.destroy();
-    await s.stop();
-    await backend.close();
-  }
-});
+    const port = s.port('main');
+    assert.equal(s.app.listeners().get('main')!.acceptsNatively, nativeAccept);
+    const ws: Waiter[] = [];
+    try {
+      for (let i = 0; i < 5; i++) ws.push(waiter(port));
+      await until(ws, port, 3, 2, 10_000);
+      const status = (await http(`${s.url}/api/status`)).json as { descriptors: Record<string, unknown> };
+      assert.deepEqual(status.descriptors, {
+        soft: 70,
+        hard: 70,
+        reserve: 64,
+        connections: 3,
+        open: 3,
+        pausedListeners: ['main'],
+      });
+      const m = (await http(`${s.url}/metrics`)).text;
+      assert.equal(series(m, 'lb_listener_paused{listener="main"}'), 1);
+      assert.equal(series(m, 'lb_listener_paused_total{listener="main",reason="descriptors"}'), 1);
+      assert.equal(series(m, 'lb_listener_connections_total{listener="main"}'), 3, 'the waiting ones are not accepted');
+      // the first leaves: one more is accepted (and the listener stops again at 3)
+      ws[0]!.sock.destroy();
+      await until(ws, port, 4, 1, 10_000);
+      ws[1]!.sock.destroy();
+      await until(ws, port, 5, 0, 10_000);
+      for (const w of ws) w.sock.destroy();
+      const fresh = waiter(port);
+      ws.push(fresh);
+      await eventually(() => fresh.served, 10_000, 'a new client served after');
+      const after = await eventually(
+        async () => {
+          const text = (await http(`${s.url}/metrics`)).text;
+          return series(text, 'lb_listener_paused{listener="main"}') === 0 ? text : undefined;
+        },
+        10_000,
+        'accepting again',
+      );
+      assert.equal(series(after, 'lb_listener_paused_total{listener="main",reason="descriptors"}'), 3);
+      assert.ok((series(after, 'lb_listener_paused_seconds_total{listener="main"}') ?? 0) > 0, 'time paused counted');
+      assert.equal(
+        series(after, 'lb_listener_rejected_connections_total{listener="main",reason="max_connections"}'),
+        undefined,
+      );
+    } finally {
+      for (const w of ws) w.sock.destroy();
+      await s.stop();
+      await backend.close();
+    }
+  });
 
 test('without dup (no native addon): the old accept-and-close beyond maxConnections, with a warning', async () => {
   const backend = await greeter();
@@ -203,30 +208,36 @@ async function underLimit(
 
 const budget256 = fdBudget({ soft: 256, hard: 256 });
 
-test('under prlimit --nofile=256:256, 400 clients: none reset, the first served, the rest once others leave, a new one after', (t) =>
-  underLimit(t, ['--health-interval', '500ms'], async (lb, ws) => {
-    const { connections } = budget256;
-    assert.match(lb.stdout(), /Descriptors: limit 256 \(hard 256\): up to 96 client connections/);
-    for (let i = 0; i < 400; i++) ws.push(waiter(lb.port));
-    // the first ones hold every descriptor the budget allows, the rest wait
-    await until(ws, lb.port, connections, 400 - connections, 30_000);
-    if (hasProgram('ss')) assert.equal(ssRecvQ(lb.port), 400 - connections, 'ss -ltn: Recv-Q');
-    // the log is written in batches (at most 200 ms late)
-    await eventually(
-      () => /listener main stopped accepting: the descriptor limit is reached/.test(lb.stdout()),
-      10_000,
-      'the pause logged',
-    );
-    leaveOnceServed(ws);
-    await until(ws, lb.port, 400, 0, 60_000);
-    const fresh = waiter(lb.port);
-    ws.push(fresh);
-    await eventually(() => fresh.served, 10_000, 'a new client served after');
-    const out = lb.stdout();
-    assert.match(out, /listener main accepting again after \d+ ms/);
-    assert.doesNotMatch(out, /EMFILE/, 'the process never ran out of descriptors');
-    assert.doesNotMatch(out, / DOWN /, 'no backend blamed');
-  }));
+for (const accept of ['node', 'native'] as const)
+  test(`under prlimit --nofile=256:256, 400 clients (${accept} accept): none reset, the first served, the rest once others leave, a new one after`, (t) =>
+    underLimit(
+      t,
+      ['--health-interval', '500ms', ...(accept === 'native' ? ['--native-accept'] : [])],
+      async (lb, ws) => {
+        if (accept === 'native' && !needNative(t, 'accept')) return;
+        const { connections } = budget256;
+        assert.match(lb.stdout(), /Descriptors: limit 256 \(hard 256\): up to 96 client connections/);
+        for (let i = 0; i < 400; i++) ws.push(waiter(lb.port));
+        // the first ones hold every descriptor the budget allows, the rest wait
+        await until(ws, lb.port, connections, 400 - connections, 30_000);
+        if (hasProgram('ss')) assert.equal(ssRecvQ(lb.port), 400 - connections, 'ss -ltn: Recv-Q');
+        // the log is written in batches (at most 200 ms late)
+        await eventually(
+          () => /listener main stopped accepting: the descriptor limit is reached/.test(lb.stdout()),
+          10_000,
+          'the pause logged',
+        );
+        leaveOnceServed(ws);
+        await until(ws, lb.port, 400, 0, 60_000);
+        const fresh = waiter(lb.port);
+        ws.push(fresh);
+        await eventually(() => fresh.served, 10_000, 'a new client served after');
+        const out = lb.stdout();
+        assert.match(out, /listener main accepting again after \d+ ms/);
+        assert.doesNotMatch(out, /EMFILE/, 'the process never ran out of descriptors');
+        assert.doesNotMatch(out, / DOWN /, 'no backend blamed');
+      },
+    ));
 
 test('--workers 2 under prlimit --nofile=256:256: each worker stops at its budget, 400 clients, none reset', (t) =>
   underLimit(t, ['--workers', '2'], async (lb, ws) => {

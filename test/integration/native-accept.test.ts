@@ -6,6 +6,7 @@ import { needNative } from '../helpers/native-relay.js';
 import { client, startApp, type AppHarness } from '../helpers/app-harness.js';
 import { blackhole, hasPython } from '../helpers/blackhole.js';
 import { echoServer, eventually, exchange, freePort, nameServer, type TestServer } from '../helpers/net.js';
+import { acceptQueue } from '../helpers/proc.js';
 
 // Native accept (`nativeAccept: true`): the relay thread accepts and connects; JavaScript still
 // decides. What a JavaScript session does at accept and connect must happen the same way: access
@@ -42,7 +43,7 @@ async function withLb(
 
 const at = (port: number): string => `127.0.0.1:${port}`;
 
-test('native accept: access rules and maxConnections refuse at accept, as in Node', async (t) => {
+test('native accept: access rules refuse at accept, as in Node', async (t) => {
   if (!needNative(t, 'accept')) return;
   const backend = await nameServer('served');
   await withLb(
@@ -55,18 +56,46 @@ test('native accept: access rules and maxConnections refuse at accept, as in Nod
     },
     backend,
   );
+});
+
+test('native accept: at maxConnections the relay thread stops accepting, a burst of clients waits in the backlog, none is closed', async (t) => {
+  if (!needNative(t, 'accept')) return;
   const echo = await echoServer();
   await withLb(
-    config({ maxConnections: 1 }, [at(echo.port)]),
+    config({ maxConnections: 3 }, [at(echo.port)]),
     async (lb) => {
-      const held = client(lb.port(), '127.0.0.1', 'held');
-      await eventually(() => held.text() === 'held' || undefined);
+      const port = lb.port();
+      // 20 at once: the thread accepts in batches, and must stop at 3 without JavaScript's word
+      const cs = Array.from({ length: 20 }, (_, i) => client(port, '127.0.0.1', `c${i}.`));
+      const served = (): number => cs.filter((c, i) => c.text() === `c${i}.`).length;
+      const tally = (): string =>
+        `${served()} served, ${acceptQueue(port) ?? '?'} in the backlog, ` +
+        `${lb
+          .access()
+          .map((a) => String(a.reason))
+          .join(',')} in the access log`;
+      const until = (f: () => boolean, what: string): Promise<unknown> =>
+        eventually(() => f() || undefined, 15_000).catch(() => assert.fail(`${what}: ${tally()}`));
       try {
-        // one connection open: the next one is over the listener's maxConnections
-        assert.equal(await client(lb.port(), '127.0.0.1', 'over').closed, '');
-        await eventually(() => lb.access().find((a) => a.reason === 'max_connections'));
+        await until(() => served() === 3 && acceptQueue(port) === 17, '3 served, 17 waiting');
+        const listener = lb.app.listeners().get('web')!;
+        assert.equal(listener.paused, true);
+        assert.equal(listener.totalConnections, 3, 'the waiting ones are not accepted');
+        assert.deepEqual(lb.access(), [], `nothing refused or closed: ${tally()}`);
+        // from now on each leaves once served: the others come in, three at a time
+        for (const [i, c] of cs.entries()) {
+          if (c.text() === `c${i}.`) c.sock.destroy();
+          else c.sock.on('data', () => c.text() === `c${i}.` && c.sock.destroy());
+        }
+        await until(() => served() === 20, 'all 20 served');
+        await until(() => lb.access().length === 20, 'all 20 logged');
+        assert.ok(
+          lb.access().every((e) => e.reason === 'client_close'),
+          JSON.stringify(lb.access()),
+        );
+        await until(() => !listener.paused, 'accepting again');
       } finally {
-        held.sock.destroy();
+        for (const c of cs) c.sock.destroy();
       }
     },
     echo,

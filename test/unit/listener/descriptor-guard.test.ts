@@ -70,3 +70,26 @@ test('EMFILE from accept stops every listener until the next close, or a second'
   g.stop();
   assert.equal(clock.pending, 0, 'stop() clears the retry');
 });
+
+test('every open and close tells each listener that the room under the budget changed (native accept grants from it)', () => {
+  const g = new DescriptorGuard(budget, new FakeClock());
+  const rooms: number[][] = [[], []];
+  const members = rooms.map((r) =>
+    Object.assign(new Member(), { roomChanged: () => r.push(budget.connections - g.open) }),
+  );
+  for (const m of members) g.join(m);
+  g.opened();
+  g.opened();
+  g.closed();
+  assert.deepEqual(rooms, [
+    [95, 94, 95],
+    [95, 94, 95],
+  ]);
+  g.leave(members[1]!);
+  g.opened();
+  assert.deepEqual(
+    rooms.map((r) => r.length),
+    [4, 3],
+    'not a listener that left',
+  );
+});
