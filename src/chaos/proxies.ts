@@ -16,6 +16,8 @@ export interface LaunchOptions {
   readonly workers?: number;
   /** Open-file limit of the proxy (soft and hard), through prlimit. */
   readonly nofile?: number;
+  /** Node flags for ours (`node FLAGS dist/main.js …`); HAProxy ignores them. */
+  readonly nodeFlags?: readonly string[];
 }
 
 export interface RunningProxy {
@@ -91,7 +93,7 @@ export async function launch(
   let args: string[];
   if (system === 'lb') {
     cmd = process.execPath;
-    args = [env.ourMain, ...ourCliArgs(spec, o, cfg)];
+    args = [...(o.nodeFlags ?? []), env.ourMain, ...ourCliArgs(spec, o, cfg)];
   } else {
     if (!env.haproxy) throw new Error('haproxy is not installed');
     cmd = env.haproxy;

@@ -41,6 +41,8 @@ async function churn(ctx: ScenarioContext, keepAlive: boolean) {
       })();
       const failures: Outcome[] = [];
       const t0 = performance.now();
+      const cpu0 = p.usage().cpuSec;
+      const tool0 = process.cpuUsage(); // this process: the clients and the backends
       const load = await runLoad({
         port: port,
         concurrency: ctx.scale.concurrency,
@@ -51,6 +53,9 @@ async function churn(ctx: ScenarioContext, keepAlive: boolean) {
           if (o.ok && done.length < 5_000_000) done.push(o.sentAt + o.ms);
         },
       });
+      const cpu = p.usage().cpuSec - cpu0; // the proxy's whole tree, over the load
+      const tool = process.cpuUsage(tool0);
+      const toolSec = (tool.user + tool.system) / 1e6;
       const rates = ratesAround(done, down, t0, t0 + ctx.scale.loadSeconds * 1000);
       stop = true;
       await chaos;
@@ -75,6 +80,9 @@ async function churn(ctx: ScenarioContext, keepAlive: boolean) {
           `${kills} kills; ${Math.round(rate)} req/s (${perSec(rates.outside)} with every backend up, ` +
           `${perSec(rates.inside)} with one down); a restarted backend served again after ${recovered} (median); ` +
           `failed: ${describeFailures(why)}` +
+          `; proxy CPU ${Math.round((cpu / ctx.scale.loadSeconds) * 100)}% of a core, ` +
+          `${load.requests > 0 ? ((cpu / load.requests) * 1e6).toFixed(1) : '–'} µs a request ` +
+          `(clients and backends: ${Math.round((toolSec / ctx.scale.loadSeconds) * 100)}%)` +
           (kills > 0 ? `; ${(atKill / kills).toFixed(1)} lost a kill` : ''),
         values: {
           kills,
@@ -85,6 +93,8 @@ async function churn(ctx: ScenarioContext, keepAlive: boolean) {
           failedInFlight: why.byClass['in-flight'],
           failedHeld: why.byClass.held,
           failedNew: why.byClass.new,
+          proxyCpuSeconds: cpu,
+          toolCpuSeconds: toolSec,
         },
       };
     },

@@ -4,6 +4,10 @@ import { killAll, startBackends } from '../backends.js';
 import { runLoad } from '../http-client.js';
 import { ports, settledUsage, withProxy, type Scenario } from '../scenario.js';
 import { echoStream } from '../streams.js';
+import { busiest, fullGcs } from '../gc-trace.js';
+
+/** Ours prints a line after each full collection: what stays live tells a leak from heap sizing. */
+const GC_TRACE = ['--trace-gc', '--trace-gc-ignore-scavenger'];
 
 /** Least-squares slope of y over x. */
 export function slope(points: readonly (readonly [number, number])[]): number {
@@ -36,8 +40,12 @@ export const soak: Scenario = {
     };
     const seconds = ctx.scale.soakSeconds;
     const half = Math.max(1, ctx.scale.concurrency / 4);
+    let launchedAt = 0;
     return withProxy(
-      () => ctx.start(spec),
+      () => {
+        launchedAt = Date.now();
+        return ctx.start(spec, { nodeFlags: GC_TRACE });
+      },
       async (p) => {
         const before = await settledUsage(p, ctx.settleMs / 3);
         const t0 = Date.now();
@@ -61,6 +69,17 @@ export const soak: Scenario = {
         const rssSlope = slope(second.map((s) => [s.t / 60, s.rss / 2 ** 20])); // MB a minute
         const fdMax = Math.max(0, ...samples.map((s) => s.fds));
         const rssMax = Math.max(0, ...samples.map((s) => s.rss));
+        // Full collections during the load (their clock starts with the process, after launchedAt).
+        const gcs = busiest(fullGcs(p.output())).filter((g) => g.ms >= t0 - launchedAt);
+        const live = slope(gcs.map((g) => [g.ms / 60_000, g.afterMB]));
+        const heap =
+          p.system !== 'lb'
+            ? ''
+            : gcs.length === 0
+              ? '; no full GC during the soak'
+              : `; V8 heap after each full GC ${gcs[0]!.afterMB} → ${gcs.at(-1)!.afterMB} MB ` +
+                `(${gcs.length} GCs, ${live >= 0 ? '+' : ''}${live.toFixed(2)} MB/min; up to ` +
+                `${Math.max(...gcs.map((g) => g.beforeMB))} MB before one)`;
         return {
           requests: ka.requests + nc.requests,
           failed: ka.failed + nc.failed,
@@ -70,8 +89,13 @@ export const soak: Scenario = {
           detail:
             `${seconds} s; RSS ${mb(second[0]?.rss)} → ${mb(second.at(-1)?.rss)} MB over the second half ` +
             `(${rssSlope >= 0 ? '+' : ''}${rssSlope.toFixed(2)} MB/min), ` +
-            `peak ${(rssMax / 2 ** 20).toFixed(0)} MB; fds peak ${fdMax}; ${samples.length} samples`,
-          values: { rssSlopeMBPerMin: rssSlope, rssPeak: rssMax, fdsPeak: fdMax },
+            `peak ${(rssMax / 2 ** 20).toFixed(0)} MB; fds peak ${fdMax}; ${samples.length} samples${heap}`,
+          values: {
+            rssSlopeMBPerMin: rssSlope,
+            rssPeak: rssMax,
+            fdsPeak: fdMax,
+            ...(gcs.length > 0 ? { fullGcs: gcs.length, heapAfterGcSlopeMBPerMin: live } : {}),
+          },
         };
       },
       () => killAll([...web, ...echo]),

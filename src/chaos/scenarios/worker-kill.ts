@@ -1,18 +1,42 @@
 // A worker killed (SIGKILL) under load with `--workers 2`: requests failed, and how long until the
 // primary has two workers again. HAProxy 2.6 has no equivalent (one process, threads).
-import { processTree } from '../../bench/proc-stats.js';
+import { readFileSync } from 'node:fs';
+import { processTree, statFields } from '../../bench/proc-stats.js';
 import { killAll } from '../backends.js';
 import { runLoad } from '../http-client.js';
 import { webSetup, settledUsage, sleep, withProxy, type Scenario } from '../scenario.js';
 
 const WORKERS = 2;
 
-/** Waits until the tree under `root` counts `n` processes; returns the pids or undefined on timeout. */
-async function waitForTree(root: number, n: number, capMs: number): Promise<number[] | undefined> {
+const parentOf = (pid: number): number | undefined => {
+  try {
+    return Number(statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'))[1]);
+  } catch {
+    return undefined; // gone
+  }
+};
+
+/**
+ * The primary under `root` and its workers, once it has `n`: the process with `n` children that
+ * have none. Under a supervisor (the default) the primary is a generation, a child of the started
+ * process; without one it is the started process.
+ */
+export function primaryOf(root: number, n: number): { primary: number; workers: number[] } | undefined {
+  const tree = processTree(root);
+  const parents = new Map(tree.map((pid) => [pid, parentOf(pid)]));
+  const childrenOf = (pid: number): number[] => tree.filter((q) => parents.get(q) === pid);
+  for (const pid of tree) {
+    const workers = childrenOf(pid);
+    if (workers.length === n && workers.every((w) => childrenOf(w).length === 0)) return { primary: pid, workers };
+  }
+  return undefined;
+}
+
+async function waitForWorkers(root: number, n: number, capMs: number) {
   const end = Date.now() + capMs;
   while (Date.now() < end) {
-    const t = processTree(root);
-    if (t.length === n) return t;
+    const found = primaryOf(root, n);
+    if (found) return found;
     await sleep(10);
   }
   return undefined;
@@ -27,20 +51,20 @@ export const workerKill: Scenario = {
     return withProxy(
       () => ctx.start(spec, { workers: WORKERS }),
       async (p) => {
-        const tree = await waitForTree(p.pid, WORKERS + 1, 20_000);
+        const tree = await waitForWorkers(p.pid, WORKERS, 20_000);
         if (!tree) throw new Error(`the primary did not start ${WORKERS} workers`);
         const before = await settledUsage(p, ctx.settleMs / 3);
         const half = Math.max(1, ctx.scale.concurrency / 2);
         const loads = [true, false].map((keepAlive) => runLoad({ port: port, concurrency: half, seconds, keepAlive }));
         await sleep((seconds * 1000) / 3);
-        const victim = tree[tree.length - 1]!;
+        const victim = tree.workers.at(-1)!;
         const killedAt = Date.now();
         process.kill(victim, 'SIGKILL');
         let replaced: number | undefined;
         const end = killedAt + 20_000;
         while (Date.now() < end) {
-          const t = processTree(p.pid);
-          if (!t.includes(victim) && t.length === WORKERS + 1) {
+          const t = primaryOf(p.pid, WORKERS);
+          if (t && t.primary === tree.primary && !t.workers.includes(victim)) {
             replaced = Date.now() - killedAt;
             break;
           }
