@@ -40,6 +40,7 @@ async function churn(ctx: ScenarioContext, keepAlive: boolean) {
         }
       })();
       const failures: Outcome[] = [];
+      const reconnects: number[] = [];
       const t0 = performance.now();
       const cpu0 = p.usage().cpuSec;
       const tool0 = process.cpuUsage(); // this process: the clients and the backends
@@ -51,6 +52,10 @@ async function churn(ctx: ScenarioContext, keepAlive: boolean) {
         onOutcome: (o) => {
           if (!o.ok && failures.length < 100_000) failures.push(o);
           if (o.ok && done.length < 5_000_000) done.push(o.sentAt + o.ms);
+          // A keep-alive loop's first request after a failure (not the first connections of the
+          // load: no failure before the first kill): the cost of reconnecting.
+          const reconnect = keepAlive && o.ok && o.via === undefined && failures.length > 0;
+          if (reconnect && reconnects.length < 100_000) reconnects.push(o.ms);
         },
       });
       const cpu = p.usage().cpuSec - cpu0; // the proxy's whole tree, over the load
@@ -65,6 +70,7 @@ async function churn(ctx: ScenarioContext, keepAlive: boolean) {
       }
       const after = await settledUsage(p, ctx.settleMs);
       const med = percentile(backInRotation, 50);
+      const reconnected = percentile(reconnects, 50);
       const rate = load.requests / ctx.scale.loadSeconds;
       const why = summarize(failures, killsOf(backends));
       const atKill = why.byClass['in-flight'] + why.byClass.held;
@@ -83,7 +89,8 @@ async function churn(ctx: ScenarioContext, keepAlive: boolean) {
           `; proxy CPU ${Math.round((cpu / ctx.scale.loadSeconds) * 100)}% of a core, ` +
           `${load.requests > 0 ? ((cpu / load.requests) * 1e6).toFixed(1) : '–'} µs a request ` +
           `(clients and backends: ${Math.round((toolSec / ctx.scale.loadSeconds) * 100)}%)` +
-          (kills > 0 ? `; ${(atKill / kills).toFixed(1)} lost a kill` : ''),
+          (kills > 0 ? `; ${(atKill / kills).toFixed(1)} lost a kill` : '') +
+          (reconnected === undefined ? '' : `; a reconnection's first reply in ${reconnected.toFixed(1)} ms (median)`),
         values: {
           kills,
           requestsPerSecond: rate,
@@ -95,6 +102,7 @@ async function churn(ctx: ScenarioContext, keepAlive: boolean) {
           failedNew: why.byClass.new,
           proxyCpuSeconds: cpu,
           toolCpuSeconds: toolSec,
+          ...(reconnected !== undefined ? { reconnectMedianMs: reconnected, reconnects: reconnects.length } : {}),
         },
       };
     },
