@@ -53,12 +53,16 @@ function options(width, height) {
 }
 
 const visible = new WeakSet();
+const charts = new WeakMap();
 const observer =
   'IntersectionObserver' in window
     ? new IntersectionObserver((entries) => {
         for (const e of entries) {
-          if (e.isIntersecting) visible.add(e.target);
-          else visible.delete(e.target);
+          if (e.isIntersecting) {
+            visible.add(e.target);
+            // Scrolled into view: drawn now, not at the next stats event.
+            charts.get(e.target)?.update();
+          } else visible.delete(e.target);
         }
       })
     : undefined;
@@ -69,6 +73,7 @@ export class Chart {
     this.history = history;
     width ??= Math.max(300, el.clientWidth || 600);
     this.plot = new window.uPlot(options(width, height), history.data(), el);
+    charts.set(el, this);
     observer?.observe(el);
     if (!observer) visible.add(el);
   }

@@ -19,10 +19,14 @@ const ARGS = [
  */
 export async function launchBrowser(t: TestContext): Promise<Browser | undefined> {
   if (!requireProgram(t, 'chromium')) return undefined;
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ARGS });
+  const browser = await launchChromium();
   t.after(() => browser.close());
   return browser;
 }
+
+/** Debian's headless chromium (apt-get install chromium), outside a test too. */
+export const launchChromium = (): Promise<Browser> =>
+  chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ARGS });
 
 /** The dashboard's row of one target. */
 export const targetRow = (pool: string, address: string): string =>
