@@ -2,9 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { launchBrowser, targetRow, waitForText } from '../../helpers/browser.js';
-import { FakeClock } from '../../helpers/fake-clock.js';
-import { namedEcho, open, type Conn } from '../../helpers/named-echo.js';
-import { startStack } from '../../helpers/stack.js';
+import { open, type Conn } from '../../helpers/named-echo.js';
+import { stillStack } from '../../helpers/still-stack.js';
 
 const poolActive = 'section.pool[data-pool="web"] .figures div:nth-child(2) dd';
 const listenerCell = (c: string) => `#listeners tr[data-listener="main"] td.${c}`;
@@ -21,20 +20,9 @@ async function showsHeld(page: Page, address: string, n: number): Promise<void> 
 test('dashboard: the first paint shows held connections and every figure, and so does a catch-up after a reconnect, with no periodic stats event', async (t) => {
   const browser = await launchBrowser(t);
   if (!browser) return;
-  const a = await namedEcho('A');
-  t.after(() => a.close());
   // A clock that does not move: the periodic stats event never comes, so whatever figures the page
   // shows came with the stream's first event (or with its catch-up after a reconnect).
-  const clock = new FakeClock();
-  clock.advance(Date.now());
-  const s = await startStack(
-    {
-      listeners: { main: { bind: '127.0.0.1:0', pool: 'web' } },
-      pools: { web: { targets: [a.address], healthCheck: { type: 'none' } } },
-    },
-    { clock },
-  );
-  t.after(() => s.stop());
+  const { stack: s, backend: a } = await stillStack(t);
   const conns: Conn[] = [];
   t.after(() => conns.forEach((c) => c.sock.destroy()));
   for (let i = 0; i < 2; i++) {
