@@ -19,8 +19,7 @@
 // own thread (epoll_ctl on the thread's epoll needs no wake-up). A connection accepted here is
 // owned here: this side closes its descriptors at the end, so it needs no EPOLL_CTL_DEL.
 
-#define NAPI_VERSION 8
-#include <node_api.h>
+#include "napi-common.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -42,7 +41,12 @@
 #include <thread>
 #include <vector>
 
+void RegisterUdp(napi_env env, napi_value exports);  // native/udp-reply.cc
+
 namespace {
+
+using lbnative::Int;
+using lbnative::ParseAddr;
 
 constexpr size_t kBufSize = 128 * 1024;   // one read; also the most a direction ever keeps
 constexpr int kReadsPerEvent = 8;          // fairness between connections in one wake-up
@@ -629,24 +633,11 @@ void Destroy(Engine* e) {
   e->buf = nullptr;
 }
 
-void CleanupHook(void* arg) { Destroy(static_cast<Engine*>(arg)); }
-
-void Finalize(napi_env env, void* data, void*) {
-  Engine* e = static_cast<Engine*>(data);
-  napi_remove_env_cleanup_hook(env, CleanupHook, e);
-  Destroy(e);
-  delete e;
-}
 
 napi_value Throw(napi_env env, const char* msg) {
   napi_throw_error(env, "LB_ERR_NATIVE_RELAY", msg);
   return nullptr;
 }
-
-#define ARGS(n)                                                         \
-  size_t argc = n;                                                      \
-  napi_value argv[n];                                                   \
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok) return nullptr;
 
 Engine* EngineArg(napi_env env, napi_value v) {
   void* p = nullptr;
@@ -695,10 +686,7 @@ napi_value Create(napi_env env, napi_callback_info info) {
   // The relay thread must not keep the process alive by itself: JavaScript refs it while it
   // relays connections.
   napi_unref_threadsafe_function(env, e->tsfn);
-  napi_add_env_cleanup_hook(env, CleanupHook, e);
-  napi_value out;
-  napi_create_external(env, e, Finalize, nullptr, &out);
-  return out;
+  return lbnative::Owned<Engine, Destroy>::Wrap(env, e);
 }
 
 bool StartThread(Engine* e) {
@@ -821,12 +809,6 @@ napi_value Release(napi_env env, napi_callback_info info) {
   e->table[slot] = nullptr;
   e->freeSlots.push_back(slot);
   delete c;
-  return out;
-}
-
-napi_value Int(napi_env env, int32_t v) {
-  napi_value out;
-  napi_create_int32(env, v, &out);
   return out;
 }
 
@@ -953,24 +935,6 @@ napi_value AcceptUntil(napi_env env, napi_callback_info info) {
   return SetAcceptor(env, info, [env](Acceptor* a, napi_value v) { napi_get_value_double(env, v, &a->until); });
 }
 
-bool ParseAddr(const std::string& host, int port, sockaddr_storage* ss, socklen_t* len) {
-  memset(ss, 0, sizeof *ss);
-  auto* a4 = reinterpret_cast<sockaddr_in*>(ss);
-  if (inet_pton(AF_INET, host.c_str(), &a4->sin_addr) == 1) {
-    a4->sin_family = AF_INET;
-    a4->sin_port = htons(uint16_t(port));
-    *len = sizeof *a4;
-    return true;
-  }
-  auto* a6 = reinterpret_cast<sockaddr_in6*>(ss);
-  if (inet_pton(AF_INET6, host.c_str(), &a6->sin6_addr) == 1) {
-    a6->sin6_family = AF_INET6;
-    a6->sin6_port = htons(uint16_t(port));
-    *len = sizeof *a6;
-    return true;
-  }
-  return false;
-}
 
 // connect(engine, handle, ip, port, keepAliveSeconds, head: Buffer | undefined) -> 0 (connecting:
 // kConnected or kConnectFailed follows), an errno (failed at once), or -1 (no such connection
@@ -1225,29 +1189,30 @@ napi_value DupFd(napi_env env, napi_callback_info info) {
 }
 
 napi_value Init(napi_env env, napi_value exports) {
-  napi_property_descriptor props[] = {
-      {"create", nullptr, Create, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"add", nullptr, Add, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"activity", nullptr, Activity, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"counts", nullptr, Counts, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"release", nullptr, Release, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"listen", nullptr, Listen, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"unlisten", nullptr, Unlisten, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"pauseAccept", nullptr, PauseAccept, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"acceptUntil", nullptr, AcceptUntil, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"listenKeepAlive", nullptr, ListenKeepAlive, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"connect", nullptr, Connect, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"cancelConnect", nullptr, CancelConnect, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"drop", nullptr, Drop, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"detach", nullptr, Detach, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"ref", nullptr, Ref, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"close", nullptr, CloseEngine, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"exitWatchdog", nullptr, ExitWatchdog, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"fault", nullptr, Fault, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"execve", nullptr, Execve, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
-      {"dupFd", nullptr, DupFd, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+  const lbnative::Fn fns[] = {
+      {"create", Create},
+      {"add", Add},
+      {"activity", Activity},
+      {"counts", Counts},
+      {"release", Release},
+      {"listen", Listen},
+      {"unlisten", Unlisten},
+      {"pauseAccept", PauseAccept},
+      {"acceptUntil", AcceptUntil},
+      {"listenKeepAlive", ListenKeepAlive},
+      {"connect", Connect},
+      {"cancelConnect", CancelConnect},
+      {"drop", Drop},
+      {"detach", Detach},
+      {"ref", Ref},
+      {"close", CloseEngine},
+      {"exitWatchdog", ExitWatchdog},
+      {"fault", Fault},
+      {"execve", Execve},
+      {"dupFd", DupFd},
   };
-  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  lbnative::Define(env, exports, fns);
+  RegisterUdp(env, exports);  // native/udp-reply.cc
   return exports;
 }
 

@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'native', 'relay.cc');
+// Compiled with relay.cc into the same addon: the UDP fast path (issue 13).
+const sources = [src, join(root, 'native', 'udp-reply.cc')];
 const out = join(root, 'native', 'build', 'relay.node');
 const statusFile = join(root, 'native', 'build', 'build-status.json');
 const say = (msg) => console.log(`build-native: ${msg}`);
@@ -62,7 +64,8 @@ function main() {
   if (process.platform !== 'linux') return say(`skipped (${process.platform}: epoll is Linux-only); relay: js`);
   if (!existsSync(src)) return say('skipped (no native/relay.cc)');
   const force = process.argv.includes('--force');
-  if (!force && existsSync(out) && statSync(out).mtimeMs >= statSync(src).mtimeMs) return;
+  const newest = Math.max(...sources.filter((f) => existsSync(f)).map((f) => statSync(f).mtimeMs));
+  if (!force && existsSync(out) && statSync(out).mtimeMs >= newest) return;
   const inc = includeDir();
   if (!inc) return warn('no Node-API headers: npm package node-api-headers');
   const cxx = compiler();
@@ -70,7 +73,7 @@ function main() {
   mkdirSync(dirname(out), { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`;
   const args = ['-std=c++17', '-O2', '-fPIC', '-shared', '-pthread', '-fvisibility=hidden', '-Wall', '-Wextra'];
-  args.push('-DNODE_GYP_MODULE_NAME=relay', '-I', inc, src, '-o', tmp);
+  args.push('-DNODE_GYP_MODULE_NAME=relay', '-I', inc, ...sources.filter((f) => existsSync(f)), '-o', tmp);
   try {
     execFileSync(cxx, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     renameSync(tmp, out); // atomic: a running process never sees half a file

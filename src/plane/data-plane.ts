@@ -12,6 +12,7 @@ import { loadRelayAddon } from '../proxy/native-addon.js';
 import { RelayChoice, type RelayStatus } from '../proxy/relay-choice.js';
 import type { SocketSource } from '../supervisor/socket-spec.js';
 import { poolDialer } from '../tls/upstream-dialer.js';
+import { udpFunctions } from '../udp/native-udp.js';
 import { udpPlaneFor, type UdpPlane } from '../udp/udp-app.js';
 import { udpRole } from '../udp/udp-workers.js';
 import { applyTargetStates } from '../cluster/snapshot.js';
@@ -108,7 +109,7 @@ export class DataPlane implements UpdateSink {
     this.#guard = new DescriptorGuard(deps.fdBudget ?? fdBudget(openFileLimits()), deps.clock);
     this.#descriptorOps = 'descriptorOps' in deps ? deps.descriptorOps : addonDescriptorOps(loadRelayAddon);
     this.udp = udpPlaneFor(
-      deps,
+      { ...deps, native: () => udpFunctions(this.#relay.current()?.addon) },
       () => this.#config,
       (name) => this.#pools.get(name),
       udpRole(process.env),

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import type { UdpAddon } from '../udp/native-udp.js';
 
 /** Opaque handle of one relay thread. */
 export type EngineHandle = object & { readonly __engine: unique symbol };
@@ -13,8 +14,8 @@ export type EngineHandle = object & { readonly __engine: unique symbol };
  */
 export type NativeEventsFn = (events: Float64Array, strings: string[]) => void;
 
-/** The functions of native/relay.cc (see there). */
-export interface RelayAddon {
+/** The functions of native/relay.cc (see there), and the UDP fast path of native/udp-reply.cc. */
+export interface RelayAddon extends Partial<UdpAddon> {
   create(onEvents: NativeEventsFn): EngineHandle;
   /** Starts relaying between two connected descriptors; `head` goes to B before any byte of A. */
   add(engine: EngineHandle, fdA: number, fdB: number, head: Buffer | undefined): number;

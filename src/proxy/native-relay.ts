@@ -95,6 +95,11 @@ export class NativeRelay {
   #failure: number | undefined;
 
   /** `onFailure`: the relay thread stopped on an error (its connections end with `failed: 'relay'`). */
+  /** The addon itself (its UDP functions serve the UDP listeners: src/udp/native-udp.ts). */
+  get addon(): RelayAddon {
+    return this.#addon;
+  }
+
   constructor(addon: RelayAddon, onFailure: (errno: number) => void = () => undefined) {
     this.#addon = addon;
     this.#onFailure = onFailure;

@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
+import type { UdpAddon } from './native-udp.js';
 import { UdpAccessLog } from './udp-access-log.js';
 import { UdpPlane, type UdpPoolSource } from './udp-plane.js';
 import type { UdpRole } from './udp-workers.js';
@@ -13,7 +14,12 @@ export { UdpPlane } from './udp-plane.js';
  * `log.access`, and `role` says whether this process serves UDP (udp-workers.ts).
  */
 export function udpPlaneFor(
-  deps: { readonly log: Logger; readonly clock: Clock; readonly sockets?: SocketSource | undefined },
+  deps: {
+    readonly log: Logger;
+    readonly clock: Clock;
+    readonly sockets?: SocketSource | undefined;
+    readonly native?: () => UdpAddon | undefined;
+  },
   config: () => Config | undefined,
   pools: UdpPoolSource,
   role: UdpRole,
@@ -26,6 +32,7 @@ export function udpPlaneFor(
     observer: new UdpAccessLog(log.child({ component: 'access' }), () => config()?.log.access ?? true),
     role,
     sockets: deps.sockets,
+    native: deps.native,
   });
 }
 

@@ -8,6 +8,7 @@ import type { TargetId } from '../core/types.js';
 import type { Logger } from '../log/logger.js';
 import { Sweeper } from '../proxy/sweeper.js';
 import type { SocketSource } from '../supervisor/socket-spec.js';
+import { NativeUdp, udpSocketFd, type UdpAddon } from './native-udp.js';
 import { SessionTable, type SessionPolicy } from './session-table.js';
 import { UdpSession, type SessionHost, type UdpPoolContext } from './udp-session.js';
 import {
@@ -32,6 +33,8 @@ export interface UdpListenerSettings {
   readonly exclusive?: boolean;
   /** The socket comes from here (a supervisor holding it across upgrades), not a bind. */
   readonly sockets?: SocketSource | undefined;
+  /** The native addon's UDP fast path for the sessions' upstream sockets (native/udp-reply.cc), if any. */
+  readonly native?: UdpAddon | undefined;
 }
 
 /** The raw libuv handle of an inherited socket: this process owns it, and may stop reading it. */
@@ -70,6 +73,7 @@ export class UdpListener implements SessionHost {
   readonly #tickSet = new Set([{ sweep: (now: number) => this.#sweep(now) }]);
   #buffered = 0;
   #stopping = false;
+  #native: NativeUdp | undefined;
   now = performance.now();
   /** The client address of the reply being sent: an address read from a datagram, no name. */
   #replyTo: string | undefined;
@@ -104,6 +108,10 @@ export class UdpListener implements SessionHost {
 
   get settings(): UdpListenerSettings {
     return this.#settings;
+  }
+
+  get native(): NativeUdp | undefined {
+    return this.#native;
   }
 
   get maxQueued(): number {
@@ -174,6 +182,8 @@ export class UdpListener implements SessionHost {
     sock.on('message', (msg, rinfo) => this.#onMessage(msg, rinfo));
     this.#sock = sock;
     this.#inherited = inherited?.handle as RawUdp | undefined;
+    const fd = s.native ? udpSocketFd(sock) : -1;
+    if (s.native && fd >= 0) this.#native = new NativeUdp(s.native, fd);
   }
 
   #onMessage(msg: Buffer, r: RemoteInfo): void {
@@ -229,6 +239,11 @@ export class UdpListener implements SessionHost {
     this.#replyTo = undefined;
   }
 
+  replied(datagrams: number, bytes: number): void {
+    this.stats.traffic.datagramsToClient += datagrams;
+    this.stats.traffic.bytesToClient += bytes;
+  }
+
   reserve(bytes: number): boolean {
     if (this.#buffered + bytes > this.#settings.maxBufferedBytes) return false;
     this.#buffered += bytes;
@@ -263,15 +278,24 @@ export class UdpListener implements SessionHost {
     this.observer.onUdpSessionEnd(end);
   }
 
+  /** Brings in what the native path did for every session (replies, drops), for a reader of the counters. */
+  sync(): void {
+    if (this.#native) for (const s of this.#table.values()) s.sync();
+  }
+
   /** Every session had as many datagrams back to its client as it forwarded (request, reply). */
   #answered(): boolean {
-    for (const s of this.#table.values()) if (s.traffic.datagramsToClient < s.traffic.datagramsFromClient) return false;
+    for (const s of this.#table.values()) {
+      s.sync();
+      if (s.traffic.datagramsToClient < s.traffic.datagramsFromClient) return false;
+    }
     return true;
   }
 
   #sweep(now: number): void {
     this.now = now;
     for (const s of this.#table.values()) {
+      s.sync(); // the native path's replies: counters, and the session's last datagram
       const idleMs = s.idleMs();
       if (idleMs > 0 && now - s.seen >= idleMs) s.end('idle_timeout');
     }
@@ -303,6 +327,8 @@ export class UdpListener implements SessionHost {
       await new Promise((resolve) => setTimeout(resolve, ANSWERED_POLL_MS));
     this.#sweeper.stop();
     for (const s of [...this.#table.values()]) s.end(reason);
+    this.#native?.destroy();
+    this.#native = undefined;
     const sock = this.#sock;
     this.#sock = undefined;
     if (sock) await new Promise<void>((resolve) => sock.close(() => resolve()));

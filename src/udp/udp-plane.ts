@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { PoolConfig } from '../config/schema.js';
 import { UdpListener, type UdpListenerSettings, type UdpPipeline } from './udp-listener.js';
+import type { UdpAddon } from './native-udp.js';
 import { udpProxyHeader } from './udp-proxy-header.js';
 import type { UdpPoolContext } from './udp-session.js';
 import { newUdpStats, type UdpObserver, type UdpStats } from './udp-types.js';
@@ -23,6 +24,8 @@ export interface UdpPlaneDeps {
   readonly role: UdpRole;
   /** Sockets held by the supervisor across upgrades (src/supervisor/). */
   readonly sockets?: SocketSource | undefined;
+  /** The native addon when the relay is native (`relay: auto` with the addon built, or `native`). */
+  readonly native?: () => UdpAddon | undefined;
 }
 
 /** 4 MiB: some thousand datagrams of a typical size across a listener's queues. */
@@ -56,8 +59,9 @@ export class UdpPlane {
     return this.#listeners;
   }
 
-  /** Totals by listener name, for metrics (kept after a listener is removed). */
+  /** Totals by listener name, for metrics (kept after a listener is removed); the native path's replies brought in. */
   stats(): ReadonlyMap<string, UdpStats> {
+    for (const l of this.#listeners.values()) l.sync();
     return this.#stats;
   }
 
@@ -73,6 +77,7 @@ export class UdpPlane {
       exclusive: role.serve && role.exclusive,
       // SO_REUSEPORT workers bind sockets of their own (udp-workers.ts)
       sockets: role.serve && !role.reusePort ? this.deps.sockets : undefined,
+      native: this.deps.native?.(),
     };
   }
 

@@ -6,6 +6,8 @@ import type { PassiveHealth } from '../health/health-control.js';
 import { isLocalError } from '../health/probe.js';
 import type { Pool } from '../pool/pool.js';
 import type { Target } from '../pool/target.js';
+import { errnoName } from '../proxy/native-relay.js';
+import { isSendFull, SEND_REFUSED, TAKEN, type NativeUdp } from './native-udp.js';
 import {
   countDatagram,
   MAX_DATAGRAM,
@@ -34,6 +36,10 @@ export interface SessionHost {
   free(bytes: number): void;
   /** Largest send queue a socket may hold (the same budget bounds each kernel queue). */
   readonly maxQueued: number;
+  /** The native fast path, when the addon is loaded (relay: auto or native). */
+  readonly native: NativeUdp | undefined;
+  /** Replies the native path sent to the client, for the listener's counters. */
+  replied(datagrams: number, bytes: number): void;
   drop(reason: UdpDropReason, s: UdpSession, detail: string): void;
   /** Per-target counters, kept by the listener's stats. */
   targetTraffic(pool: string, target: TargetId, started: boolean): Traffic;
@@ -61,6 +67,12 @@ export class UdpSession {
   #segment: Traffic = noTraffic();
   #targetTraffic: Traffic = noTraffic();
   #moves = 0;
+  /** The upstream socket in the native fast path (its slot in `#native`), or -1: a dgram socket. */
+  #slot = -1;
+  #native: NativeUdp | undefined;
+  #answered = false;
+  /** The native socket could not open (out of descriptors): this datagram is dropped. */
+  #openFailed = false;
 
   constructor(
     readonly clientIp: string,
@@ -100,7 +112,19 @@ export class UdpSession {
     }
     const size = msg.length + (this.header?.length ?? 0);
     if (size > MAX_DATAGRAM) return this.host.drop('too_large', this, `${size} bytes with the PROXY header`);
+    if (this.#slot >= 0) {
+      const r = this.#native!.send(this.#slot, msg);
+      // not sent: the target refused an earlier datagram; counted as the dgram socket's error, then moved
+      if (r === SEND_REFUSED) {
+        this.#refusedBy(this.target!);
+        return this.forward(msg);
+      }
+      this.#count(msg.length, true);
+      if (r !== 0) this.#sendFailed(r);
+      return;
+    }
     this.#count(msg.length, true);
+    if (this.#openFailed) return this.host.drop('send_error', this, 'upstream socket failed');
     if (!this.#ready) {
       if (!this.host.reserve(msg.length)) return this.host.drop('buffer_full', this, 'waiting for the upstream socket');
       this.#pending.push(msg);
@@ -108,6 +132,44 @@ export class UdpSession {
       return;
     }
     this.#send(msg);
+  }
+
+  #sendFailed(r: number): void {
+    if (isSendFull(r)) return this.host.drop('buffer_full', this, 'upstream send queue full');
+    this.host.drop('send_error', this, `${this.target?.id}: ${errnoName(-r)}`);
+  }
+
+  /** ICMP port unreachable from the target: a passive failure; the next datagram moves to another target. */
+  #refusedBy(t: Target): void {
+    this.#refused = true;
+    this.ctx.health.reportConnectFailure(t.id, 'port unreachable');
+    this.host.drop('port_unreachable', this, `${t.id} port unreachable`);
+  }
+
+  /** Brings in what the native path did since the last look: replies sent, replies dropped, refusals. */
+  sync(): void {
+    if (this.#slot < 0) return;
+    const n = this.#native!.take(this.#slot);
+    const t = this.target;
+    if (!n || !t) return;
+    const datagrams = n[TAKEN.datagrams]!;
+    const bytes = n[TAKEN.bytes]!;
+    const [full, errors, refused] = [n[TAKEN.full]!, n[TAKEN.errors]!, n[TAKEN.refused]!];
+    if (datagrams > 0) {
+      this.seen = this.host.now;
+      if (!this.#answered) {
+        this.#answered = true;
+        this.ctx.health.reportConnectSuccess(t.id);
+      }
+      for (const c of [this.traffic, this.#segment, this.#targetTraffic]) {
+        c.datagramsToClient += datagrams;
+        c.bytesToClient += bytes;
+      }
+      this.host.replied(datagrams, bytes);
+    }
+    for (let i = 0; i < full; i++) this.host.drop('buffer_full', this, 'reply queue full');
+    for (let i = 0; i < errors; i++) this.host.drop('send_error', this, `${t.id}: reply not sent`);
+    for (let i = 0; i < refused; i++) this.#refusedBy(t);
   }
 
   #send(msg: Buffer): void {
@@ -126,15 +188,18 @@ export class UdpSession {
   }
 
   #open(t: Target): void {
+    this.#openFailed = false;
+    this.#answered = false;
+    const native = this.host.native;
+    if (native && isIP(t.spec.host) !== 0) return this.#openNative(native, t);
     const sock = createSocket({ type: isIP(t.spec.host) === 6 ? 'udp6' : 'udp4' });
     this.#sock = sock;
     this.#ready = false;
-    let answered = false;
     sock.on('message', (msg) => {
       if (sock !== this.#sock) return;
       this.seen = this.host.now;
-      if (!answered) {
-        answered = true;
+      if (!this.#answered) {
+        this.#answered = true;
         this.ctx.health.reportConnectSuccess(t.id);
       }
       this.#count(msg.length, false);
@@ -142,13 +207,7 @@ export class UdpSession {
     });
     sock.on('error', (e: NodeJS.ErrnoException) => {
       if (sock !== this.#sock) return;
-      if (e.code === 'ECONNREFUSED') {
-        // ICMP port unreachable: a passive failure; the next datagram moves to another target.
-        this.#refused = true;
-        this.ctx.health.reportConnectFailure(t.id, 'port unreachable');
-        this.host.drop('port_unreachable', this, `${t.id} port unreachable`);
-        return;
-      }
+      if (e.code === 'ECONNREFUSED') return this.#refusedBy(t);
       if (!this.#ready) {
         // The socket could not open: out of descriptors here (EMFILE) is no failure of the target.
         if (!isLocalError(e)) this.ctx.health.reportConnectFailure(t.id, `udp ${e.code ?? e.message}`);
@@ -163,6 +222,22 @@ export class UdpSession {
       this.#ready = true;
       this.#flushPending(true);
     });
+  }
+
+  /** The connect of a UDP socket is local (no packet): the socket is ready, or failed, at once. */
+  #openNative(native: NativeUdp, t: Target): void {
+    const slot = native.open(t.spec.host, t.spec.port, this.clientIp, this.clientPort, this.header);
+    if (slot >= 0) {
+      this.#slot = slot;
+      this.#native = native;
+      this.#ready = true;
+      return;
+    }
+    // As a dgram socket that fails to open: out of descriptors here is no failure of the target.
+    const code = errnoName(-slot);
+    if (!isLocalError({ code } as NodeJS.ErrnoException)) this.ctx.health.reportConnectFailure(t.id, `udp ${code}`);
+    this.#refused = true;
+    this.#openFailed = true;
   }
 
   #flushPending(send: boolean): void {
@@ -192,6 +267,12 @@ export class UdpSession {
 
   #closeUpstream(): void {
     if (this.#pendingBytes > 0) this.#flushPending(false);
+    if (this.#slot >= 0) {
+      this.sync(); // its last replies count for this target
+      this.#native!.close(this.#slot);
+      this.#slot = -1;
+      this.#native = undefined;
+    }
     const sock = this.#sock;
     this.#sock = undefined;
     this.#ready = false;

@@ -94,16 +94,16 @@ test('no addon: an App on relay auto relays in JavaScript', async () => {
   }
 });
 
-/** A copy of the build script and the relay source in a temporary tree (the script builds next to itself). */
+/** A copy of the build script and the native sources in a temporary tree (the script builds next to itself). */
 function buildTree(source?: string): { dir: string; run(env: NodeJS.ProcessEnv): ReturnType<typeof spawnSync> } {
   const dir = mkdtempSync(join(tmpdir(), 'lb-build-'));
   mkdirSync(join(dir, 'scripts'));
   mkdirSync(join(dir, 'native'));
   copyFileSync(BUILD_SCRIPT, join(dir, 'scripts', 'build-native.mjs'));
   symlinkSync(fileURLToPath(new URL('../../node_modules', import.meta.url)), join(dir, 'node_modules')); // node-api-headers
-  if (source === undefined)
-    copyFileSync(fileURLToPath(new URL('../../native/relay.cc', import.meta.url)), join(dir, 'native', 'relay.cc'));
-  else writeFileSync(join(dir, 'native', 'relay.cc'), source);
+  for (const file of ['relay.cc', 'udp-reply.cc', 'napi-common.h'])
+    copyFileSync(fileURLToPath(new URL(`../../native/${file}`, import.meta.url)), join(dir, 'native', file));
+  if (source !== undefined) writeFileSync(join(dir, 'native', 'relay.cc'), source);
   return {
     dir,
     run: (env) =>

@@ -1,0 +1,321 @@
+// UDP fast path (issue 13): the sessions' upstream sockets in C++, on the JavaScript thread.
+//
+// Through dgram, every datagram costs Node a 64 KiB allocation, a Buffer, an `rinfo` object, a
+// call into JavaScript and a send request; that was most of our CPU per datagram against
+// nginx's (docs/benchmarks.md, UDP). Here a session's upstream socket is a plain descriptor: the
+// client's datagram goes out with one send(2) from udpSend, and the target's replies are read and
+// sent to the client from the listener's socket (sendto on its descriptor) without entering
+// JavaScript. JavaScript still owns the listener socket and decides every session (admission,
+// target, moves); it pulls the reply counters, drops and port-unreachable errors (udpTake) on
+// its sweep and before a session ends.
+//
+// No thread: the sockets sit in one epoll set of our own, and that epoll descriptor is polled by
+// the Node event loop (one uv_poll), so replies are relayed in the same loop turn as Node's own
+// I/O, with no wake-up of another thread. libuv is reached through the few functions Node
+// exports (declared below: node-api-headers ships no uv.h); uv_poll_t stays opaque.
+
+#include "napi-common.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+extern "C" {
+struct uv_loop_s;
+struct uv_poll_s;
+struct uv_handle_s;
+typedef void (*lb_uv_poll_cb)(uv_poll_s*, int status, int events);
+typedef void (*lb_uv_close_cb)(uv_handle_s*);
+int uv_poll_init(uv_loop_s*, uv_poll_s*, int fd);
+int uv_poll_start(uv_poll_s*, int events, lb_uv_poll_cb);
+int uv_poll_stop(uv_poll_s*);
+void uv_close(uv_handle_s*, lb_uv_close_cb);
+void uv_unref(uv_handle_s*);
+}
+
+namespace {
+
+using lbnative::Bool;
+using lbnative::Int;
+using lbnative::ParseAddr;
+
+constexpr int kUvReadable = 1;
+constexpr size_t kPollBytes = 512;      // > sizeof(uv_poll_t) on every libuv 1.x (about 160)
+constexpr size_t kMaxDatagram = 65536;  // one read: the largest UDP payload fits
+constexpr int kReadsPerSession = 16;    // fairness between sessions in one turn (level-triggered)
+constexpr int kEventsPerTurn = 64;
+
+// Counters taken by udpTake, in its Float64Array's order.
+enum { kDatagrams, kBytes, kFull, kErrors, kRefused, kCount };
+
+struct Sess {
+  int fd = -1;
+  int listenFd = -1;
+  sockaddr_storage client{};
+  socklen_t clientLen = 0;
+  std::string header;  // PROXY v2, before every datagram to the target
+  double n[kCount] = {};
+};
+
+struct UdpEngine {
+  int ep = -1;
+  void* poll = nullptr;  // uv_poll_s; its first field is the handle's `data`
+  std::vector<Sess*> slots;
+  std::vector<int32_t> freeSlots;
+  char* buf = nullptr;
+  napi_env env = nullptr;
+};
+
+
+// The replies of one session to its client, up to kReadsPerSession (the rest next turn).
+void Relay(UdpEngine* e, Sess* s) {
+  for (int i = 0; i < kReadsPerSession; i++) {
+    ssize_t r = recv(s->fd, e->buf, kMaxDatagram, MSG_DONTWAIT);
+    if (r < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      if (errno == EINTR) continue;
+      if (errno == ECONNREFUSED) s->n[kRefused]++;  // ICMP port unreachable: JavaScript decides
+      else s->n[kErrors]++;
+      continue;  // the error is cleared by reading it; replies may follow
+    }
+    ssize_t w = sendto(s->listenFd, e->buf, size_t(r), MSG_DONTWAIT,
+                       reinterpret_cast<const sockaddr*>(&s->client), s->clientLen);
+    if (w >= 0) {
+      s->n[kDatagrams]++;
+      s->n[kBytes] += double(r);
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+      s->n[kFull]++;  // the listener's send buffer is full: dropped, never queued
+    } else {
+      s->n[kErrors]++;
+    }
+  }
+}
+
+void OnPoll(uv_poll_s* handle, int status, int) {
+  auto* e = *reinterpret_cast<UdpEngine**>(handle);
+  if (!e || status < 0) return;
+  epoll_event evs[kEventsPerTurn];
+  int n = epoll_wait(e->ep, evs, kEventsPerTurn, 0);
+  for (int i = 0; i < n; i++) {
+    uint32_t slot = evs[i].data.u32;
+    if (slot < e->slots.size() && e->slots[slot]) Relay(e, e->slots[slot]);
+  }
+}
+
+void CloseSess(UdpEngine* e, int32_t slot) {
+  Sess* s = e->slots[size_t(slot)];
+  if (!s) return;
+  close(s->fd);  // leaves the epoll set with its last descriptor
+  delete s;
+  e->slots[size_t(slot)] = nullptr;
+  e->freeSlots.push_back(slot);
+}
+
+void FreePoll(uv_handle_s* h) { operator delete(static_cast<void*>(h)); }
+
+void Destroy(UdpEngine* e) {
+  if (e->poll) {
+    *reinterpret_cast<UdpEngine**>(e->poll) = nullptr;
+    uv_poll_stop(static_cast<uv_poll_s*>(e->poll));
+    uv_close(static_cast<uv_handle_s*>(e->poll), FreePoll);
+    e->poll = nullptr;
+  }
+  for (size_t i = 0; i < e->slots.size(); i++)
+    if (e->slots[i]) CloseSess(e, int32_t(i));
+  e->slots.clear();
+  e->freeSlots.clear();
+  if (e->ep >= 0) close(e->ep);
+  e->ep = -1;
+  delete[] e->buf;
+  e->buf = nullptr;
+}
+
+
+UdpEngine* EngineOf(napi_env env, napi_value v) {
+  void* p = nullptr;
+  if (napi_get_value_external(env, v, &p) != napi_ok) return nullptr;
+  auto* e = static_cast<UdpEngine*>(p);
+  return e && e->ep >= 0 ? e : nullptr;
+}
+
+Sess* SessOf(napi_env env, UdpEngine* e, napi_value v, int32_t* slotOut) {
+  int32_t slot = -1;
+  napi_get_value_int32(env, v, &slot);
+  if (!e || slot < 0 || size_t(slot) >= e->slots.size()) return nullptr;
+  *slotOut = slot;
+  return e->slots[size_t(slot)];
+}
+
+std::string StringArg(napi_env env, napi_value v) {
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, nullptr, 0, &len) != napi_ok) return {};
+  std::string s(len, '\0');
+  napi_get_value_string_utf8(env, v, &s[0], len + 1, &len);
+  return s;
+}
+
+// udpCreate() -> engine, or throws.
+napi_value UdpCreate(napi_env env, napi_callback_info) {
+  auto* e = new UdpEngine();
+  e->env = env;
+  e->ep = epoll_create1(EPOLL_CLOEXEC);
+  uv_loop_s* loop = nullptr;
+  e->buf = new char[kMaxDatagram];
+  e->poll = operator new(kPollBytes);
+  memset(e->poll, 0, kPollBytes);
+  if (e->ep < 0 || napi_get_uv_event_loop(env, &loop) != napi_ok ||
+      uv_poll_init(loop, static_cast<uv_poll_s*>(e->poll), e->ep) != 0) {
+    if (e->ep >= 0) close(e->ep);
+    operator delete(e->poll);
+    delete[] e->buf;
+    delete e;
+    napi_throw_error(env, "LB_ERR_NATIVE_RELAY", "udp: cannot poll an epoll descriptor");
+    return nullptr;
+  }
+  *reinterpret_cast<UdpEngine**>(e->poll) = e;
+  uv_poll_start(static_cast<uv_poll_s*>(e->poll), kUvReadable, OnPoll);
+  uv_unref(static_cast<uv_handle_s*>(e->poll));  // the listener's socket keeps the process alive
+  return lbnative::Owned<UdpEngine, Destroy>::Wrap(env, e);
+}
+
+// udpOpen(engine, listenerFd, targetIp, targetPort, clientIp, clientPort, header?) -> slot, or -errno.
+napi_value UdpOpen(napi_env env, napi_callback_info info) {
+  ARGS(7);
+  UdpEngine* e = EngineOf(env, argv[0]);
+  if (!e) return Int(env, -EBADF);
+  int32_t lfd = -1, tport = 0, cport = 0;
+  napi_get_value_int32(env, argv[1], &lfd);
+  napi_get_value_int32(env, argv[3], &tport);
+  napi_get_value_int32(env, argv[5], &cport);
+  sockaddr_storage target;
+  socklen_t tlen = 0;
+  auto* s = new Sess();
+  s->listenFd = lfd;
+  if (!ParseAddr(StringArg(env, argv[2]), tport, &target, &tlen) ||
+      !ParseAddr(StringArg(env, argv[4]), cport, &s->client, &s->clientLen)) {
+    delete s;
+    return Int(env, -EINVAL);
+  }
+  bool isBuf = false;
+  napi_is_buffer(env, argv[6], &isBuf);
+  if (isBuf) {
+    void* p = nullptr;
+    size_t len = 0;
+    napi_get_buffer_info(env, argv[6], &p, &len);
+    s->header.assign(static_cast<char*>(p), len);
+  }
+  s->fd = socket(target.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (s->fd < 0 || connect(s->fd, reinterpret_cast<sockaddr*>(&target), tlen) != 0) {
+    int err = errno;
+    if (s->fd >= 0) close(s->fd);
+    delete s;
+    return Int(env, -err);
+  }
+  int32_t slot;
+  if (!e->freeSlots.empty()) {
+    slot = e->freeSlots.back();
+    e->freeSlots.pop_back();
+  } else {
+    slot = int32_t(e->slots.size());
+    e->slots.push_back(nullptr);
+  }
+  e->slots[size_t(slot)] = s;
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u32 = uint32_t(slot);
+  if (epoll_ctl(e->ep, EPOLL_CTL_ADD, s->fd, &ev) != 0) {
+    int err = errno;
+    CloseSess(e, slot);
+    return Int(env, -err);
+  }
+  return Int(env, slot);
+}
+
+// udpSend(engine, slot, buffer) -> 0, or -errno (-ECONNREFUSED: not sent, the target refused an
+// earlier datagram and JavaScript has not taken it yet).
+napi_value UdpSend(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  int32_t slot;
+  Sess* s = SessOf(env, EngineOf(env, argv[0]), argv[1], &slot);
+  if (!s) return Int(env, -EBADF);
+  if (s->n[kRefused] > 0) {
+    s->n[kRefused]--;
+    return Int(env, -ECONNREFUSED);
+  }
+  void* p = nullptr;
+  size_t len = 0;
+  napi_get_buffer_info(env, argv[2], &p, &len);
+  ssize_t w;
+  if (s->header.empty()) {
+    w = send(s->fd, p, len, MSG_DONTWAIT);
+  } else {
+    iovec iov[2] = {{&s->header[0], s->header.size()}, {p, len}};
+    msghdr m{};
+    m.msg_iov = iov;
+    m.msg_iovlen = 2;
+    w = sendmsg(s->fd, &m, MSG_DONTWAIT);
+  }
+  return Int(env, w >= 0 ? 0 : -errno);
+}
+
+// udpTake(engine, slot, out: Float64Array(5)) -> false for an unknown slot. Fills in what happened
+// since the last take: replies sent to the client (datagrams, bytes), replies dropped (send
+// buffer full, other errors), port-unreachable errors read; and zeroes them.
+napi_value UdpTake(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  int32_t slot;
+  Sess* s = SessOf(env, EngineOf(env, argv[0]), argv[1], &slot);
+  if (!s) return Bool(env, false);
+  void* data = nullptr;
+  size_t len = 0;
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t offset;
+  if (napi_get_typedarray_info(env, argv[2], &type, &len, &data, &ab, &offset) == napi_ok &&
+      type == napi_float64_array && len >= kCount) {
+    auto* d = static_cast<double*>(data);
+    for (int i = 0; i < kCount; i++) d[i] = s->n[i];
+  }
+  for (int i = 0; i < kCount; i++) s->n[i] = 0;
+  return Bool(env, true);
+}
+
+// udpClose(engine, slot): closes the session's socket (take its counters first).
+napi_value UdpClose(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  UdpEngine* e = EngineOf(env, argv[0]);
+  int32_t slot;
+  if (SessOf(env, e, argv[1], &slot)) CloseSess(e, slot);
+  return nullptr;
+}
+
+// udpDestroy(engine): closes every session socket and stops polling.
+napi_value UdpDestroy(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  if (UdpEngine* e = EngineOf(env, argv[0])) Destroy(e);
+  return nullptr;
+}
+
+}  // namespace
+
+// Adds the udp* functions to the addon's exports (called from relay.cc's Init).
+void RegisterUdp(napi_env env, napi_value exports) {
+  const lbnative::Fn fns[] = {
+      {"udpCreate", UdpCreate},
+      {"udpOpen", UdpOpen},
+      {"udpSend", UdpSend},
+      {"udpTake", UdpTake},
+      {"udpClose", UdpClose},
+      {"udpDestroy", UdpDestroy},
+  };
+  lbnative::Define(env, exports, fns);
+}
