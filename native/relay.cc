@@ -633,7 +633,6 @@ void Destroy(Engine* e) {
   e->buf = nullptr;
 }
 
-
 napi_value Throw(napi_env env, const char* msg) {
   napi_throw_error(env, "LB_ERR_NATIVE_RELAY", msg);
   return nullptr;
