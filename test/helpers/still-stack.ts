@@ -1,4 +1,5 @@
 import type { TestContext } from 'node:test';
+import type { ReloadControl } from '../../src/control/reload-result.js';
 import { FakeClock } from './fake-clock.js';
 import { namedEcho, type NamedEcho } from './named-echo.js';
 import { startStack, type Stack } from './stack.js';
@@ -10,7 +11,7 @@ import { startStack, type Stack } from './stack.js';
  */
 export async function stillStack(
   t: TestContext,
-  opts: { token?: string } = {},
+  opts: { token?: string; reloader?: ReloadControl } = {},
 ): Promise<{ stack: Stack; backend: NamedEcho; clock: FakeClock }> {
   const backend = await namedEcho('A');
   t.after(() => backend.close());

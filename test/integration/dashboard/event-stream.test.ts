@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
+import type { ReloadControl, ReloadResult } from '../../../src/control/reload-result.js';
+import { http } from '../../helpers/http.js';
 import { open, type Conn } from '../../helpers/named-echo.js';
 import { eventually } from '../../helpers/net.js';
 import { stillStack } from '../../helpers/still-stack.js';
@@ -139,4 +141,35 @@ test('GET /api/events over HTTP: a full state with the figures, each change with
   const extra = await openStream(url);
   streams.push(extra);
   assert.equal(extra.res.statusCode, 409);
+});
+
+test('GET /api/events: a refused reload is told with its issues, an applied one with its version, at the next period', async (t) => {
+  // The reloader is the test's: each reload answers the next of these results.
+  const results: Omit<ReloadResult, 'at' | 'source'>[] = [
+    { ok: false, version: 1, issues: ['lb.yaml:3:5 pools.web.targets: at least one target'] },
+    { ok: true, version: 2, issues: [] },
+  ];
+  const reloader: ReloadControl & { last: ReloadResult | undefined } = {
+    last: undefined,
+    version: 1,
+    reload(source) {
+      this.last = { ...results.shift()!, at: new Date().toISOString(), source };
+      return Promise.resolve(this.last);
+    },
+    readNext: () => Promise.reject(new Error('not used')),
+  };
+  const { stack: s, clock } = await stillStack(t, { token: TOKEN, reloader });
+  const stream = await openStream(`${s.url}/api/events`);
+  t.after(() => stream.close());
+  assert.equal((await stream.next()).event, 'snapshot');
+  for (const [ok, cause] of [
+    [false, 'reload (api) refused, version 1 kept: lb.yaml:3:5 pools.web.targets: at least one target'],
+    [true, 'reload (api): config version 2 applied'],
+  ] as const) {
+    await http(`${s.url}/api/reload`, { method: 'POST', token: TOKEN });
+    clock.advance(1000);
+    const reload = await stream.next();
+    assert.deepEqual([reload.event, reload.data['ok'], reload.data['cause']], ['reload', ok, cause]);
+    assert.equal((await stream.next()).event, 'stats');
+  }
 });
