@@ -12,6 +12,18 @@ export function nativeWatchdog(): Watchdog | undefined {
   return addon?.exitWatchdog ? (ms, code) => addon.exitWatchdog!(ms, code) : undefined;
 }
 
+/** A drain past its own deadline (drainTimeout) is cut short this much later. */
+export const DRAIN_SLACK_MS = 5000;
+
+/**
+ * Ends the process with `code` within `ms` (a timer), or `ms` + EXIT_GRACE_MS from the watchdog
+ * thread if its main thread never runs JavaScript again.
+ */
+export function exitWithin(ms: number, code: number, watchdog: Watchdog | undefined = nativeWatchdog()): void {
+  setTimeout(() => process.exit(code), ms).unref();
+  watchdog?.(ms + EXIT_GRACE_MS, code);
+}
+
 export interface ExitGuard {
   /**
    * A shutdown has begun (a signal, the primary gone): the process exits with `code` within
@@ -37,9 +49,6 @@ export function installExitGuard(watchdog: Watchdog | undefined = nativeWatchdog
     watchdog?.(EXIT_GRACE_MS, typeof code === 'number' ? code : 1);
   });
   return {
-    deadline: (ms, code) => {
-      setTimeout(() => process.exit(code), ms).unref();
-      watchdog?.(ms + EXIT_GRACE_MS, code);
-    },
+    deadline: (ms, code) => exitWithin(ms, code, watchdog),
   };
 }

@@ -1,13 +1,13 @@
-import { runSupervisor, shouldSupervise } from '../supervisor/run-supervisor.js';
-import { packageVersion } from '../core/version.js';
 import { Command, Option } from 'commander';
-import { cliConfig, describeError, runBalancer, type RunOptions } from './run.js';
-import { checkCommand, runConfigFile } from './config-file.js';
-import { diffCommand } from './diff-command.js';
-import { startSampleServers } from '../servers/sample-servers.js';
 import { parsePort } from '../core/address.js';
-import { describeProxyHeader, parseHex } from './proxy-protocol-decode.js';
-import { InvalidArgumentError, isLbError } from '../core/errors.js';
+import { describeError, InvalidArgumentError, isLbError } from '../core/errors.js';
+import { packageVersion } from '../core/version.js';
+import { runSupervisor, shouldSupervise } from '../supervisor/run-supervisor.js';
+import type { RunOptions } from './run.js';
+
+// The started process is the supervisor by default: it loads only the supervisor, the logger and
+// the command line. The program itself (./run.js and all it imports, about 25 MB of resident
+// memory) is imported where it runs: in the generation, or in the command that needs it.
 
 const pkg = { version: packageVersion() };
 
@@ -65,10 +65,12 @@ const program = new Command('loadbalancer')
       return;
     }
     if (opts.config !== undefined) {
+      const { runConfigFile } = await import('./config-file.js');
       await runConfigFile(cmd, opts.config, opts).catch(fail);
       return;
     }
     if (opts.watch === true) fail(new InvalidArgumentError('--watch needs --config FILE'));
+    const { cliConfig, runBalancer } = await import('./run.js');
     const { config, usingSamples } = (() => {
       try {
         return cliConfig(port, opts);
@@ -84,6 +86,7 @@ program
   .description('validate a config file and exit: 0 when valid, 1 with every problem on stderr; opens no port')
   .argument('<file>', 'YAML or JSON config file')
   .action(async (file: string) => {
+    const { checkCommand } = await import('./config-file.js');
     process.exitCode = await checkCommand(file);
   });
 
@@ -96,6 +99,7 @@ program
   .argument('<new>', 'the edited config file')
   .option('--json', 'print the changes as JSON')
   .action(async (oldFile: string, newFile: string, o: { json?: boolean }) => {
+    const { diffCommand } = await import('./diff-command.js');
     process.exitCode = await diffCommand(oldFile, newFile, o);
   });
 
@@ -111,6 +115,7 @@ program
       if (!/^\d+$/.test(o.count) || Number(o.count) < 1 || Number(o.count) > 100)
         throw new Error(`--count: "${o.count}" must be an integer from 1 to 100`);
       const base = o.basePort === '0' ? 0 : parsePort(o.basePort, '--base-port');
+      const { startSampleServers } = await import('../servers/sample-servers.js');
       const s = await startSampleServers({
         count: Number(o.count),
         basePort: base,
@@ -133,8 +138,9 @@ program
   .command('decode')
   .argument('<HEX>', 'header bytes in hex (spaces, colons and a 0x prefix are ignored)')
   .description('print a PROXY protocol header (v1 or v2): version, command, addresses, TLVs, bytes consumed')
-  .action((hex: string) => {
+  .action(async (hex: string) => {
     try {
+      const { describeProxyHeader, parseHex } = await import('./proxy-protocol-decode.js');
       process.stdout.write(`${describeProxyHeader(parseHex(hex))}\n`);
     } catch (e) {
       fail(e);

@@ -3,10 +3,10 @@ import type { AdminServer } from '../admin/server.js';
 import { startAdmin } from '../admin/start.js';
 import { systemClock } from '../core/clock.js';
 import { random } from '../core/random.js';
-import { InvalidArgumentError, isLbError } from '../core/errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
 import type { Config } from '../config/schema.js';
 import { formatPath, validateConfig } from '../config/validate.js';
-import { createLogger, type LoggerHandle } from '../log/logger.js';
+import { createLogger } from '../log/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { startSampleServers, type SampleServers } from '../servers/sample-servers.js';
 import { NO_DIFF } from '../config/diff.js';
@@ -20,7 +20,7 @@ import { clusterSpawn } from '../cluster/cluster-spawn.js';
 import { resolveWorkers } from '../cluster/worker-count.js';
 import type { Engine } from '../runtime.js';
 import { configFromCli, type CliOptions } from './options.js';
-import { systemdNotifier, type Notifier } from '../supervisor/sd-notify.js';
+import { systemdNotifier } from '../supervisor/sd-notify.js';
 import { udpBanner } from '../udp/udp-app.js';
 import { SharedState } from '../fleet/shared-state.js';
 import { packageVersion } from '../core/version.js';
@@ -29,7 +29,7 @@ import { adminSocketSpec, listenerSocketSpecs } from '../supervisor/socket-spec.
 import { dropPrivileges } from '../supervisor/privileges.js';
 import { StateKeeper } from '../state/state-keeper.js';
 import { describeBudget } from '../listener/fd-budget.js';
-import { onStopSignals } from './stop-signals.js';
+import { installSignals } from './process-signals.js';
 import { connectionObserver } from '../plane/connection-observer.js';
 
 // CLI flags that produced a config path, so that a cross-check names the flag the user typed.
@@ -219,62 +219,4 @@ function clusterEngine(workers: number, app: AppDeps, supervised: boolean): Clus
     sockets: app.sockets,
     spawn: clusterSpawn(app.log, mode, supervised && mode === 'none'),
   });
-}
-
-function installSignals(
-  app: Engine,
-  logger: LoggerHandle,
-  reloader: Reloader,
-  notifier: Notifier,
-  keeper: StateKeeper,
-  link: SupervisorLink | undefined,
-  samples: SampleServers | undefined,
-  admin: AdminServer | undefined,
-  shared: SharedState,
-  watcher?: ConfigWatcher,
-): void {
-  const { log } = logger;
-  const stopOn = onStopSignals({
-    again: (sig) => {
-      log.warn(`${sig} again: exiting now`);
-      logger.flushSync();
-      process.exit(1);
-    },
-    stop: (sig) => {
-      notifier.notify('STOPPING');
-      // Retiring at an upgrade: the next generation owns the state file from now on.
-      if (sig === 'retire') keeper.stop();
-      void watcher?.stop(); // no reload while draining
-      const drainMs = app.config?.drainTimeout ?? 0;
-      const why =
-        sig === 'retire'
-          ? 'replaced by a new generation'
-          : sig === 'disconnect'
-            ? 'the supervisor is gone'
-            : `${sig} received`;
-      log.info(`${why}: draining connections for up to ${drainMs}ms`);
-      void app
-        .shutdown(drainMs, sig === 'retire')
-        .then(() => samples?.stop())
-        .then(() => admin?.stop()) // after the drain, so that it can be watched
-        .then(() => shared.stop()) // this node leaves the fleet's list at once
-        .then(() => keeper.flush())
-        .then(() => notifier.settled())
-        .then(() => {
-          log.info('stopped');
-          logger.flushSync(); // an asynchronous flush could lose the last lines at exit
-          process.exit(0);
-        });
-    },
-    hangup: () => void reloader.reload('signal'),
-  });
-  link?.onRetire(() => stopOn('retire'));
-  // The supervisor is gone (killed): drain and exit rather than serve on, orphaned.
-  if (link) process.once('disconnect', () => stopOn('disconnect'));
-}
-
-export function describeError(e: unknown): string {
-  if (isLbError(e)) return e.message;
-  if (e instanceof Error) return e.message;
-  return String(e);
 }

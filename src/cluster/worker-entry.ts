@@ -1,6 +1,6 @@
 // The program a cluster worker runs (the primary forks it: src/cluster/supervisor.ts). Everything
 // it serves comes from the primary over IPC; it reads no config and no command line.
-import { installExitGuard } from '../cli/exit-guard.js';
+import { DRAIN_SLACK_MS, installExitGuard } from '../cli/exit-guard.js';
 import { onStopSignals } from '../cli/stop-signals.js';
 import type { Channel } from './channel.js';
 import { ClusterWorker } from './worker.js';
@@ -27,8 +27,6 @@ const worker = new ClusterWorker(
   process.env.LB_REUSEPORT === '1', // accept-mode.ts
   process.env[SOCKETS_FROM_PRIMARY_ENV] === '1' ? new PrimarySockets((m) => sendTo(channel, stamp(m))) : undefined,
 );
-/** A drain past its own deadline (drainTimeout) is cut short this much later. */
-const DRAIN_SLACK_MS = 5000;
 const stop = (): void => {
   guard.deadline(worker.drainTimeout + DRAIN_SLACK_MS, 1);
   worker.drain(worker.drainTimeout);
@@ -37,4 +35,7 @@ const stop = (): void => {
 // hangup must not kill a worker.
 onStopSignals({ stop, again: () => process.exit(1) });
 process.on('disconnect', stop); // the primary is gone
+// SIGUSR2 is for the supervisor (an upgrade). One that reaches a worker as well (`systemctl kill`
+// to every process of the unit) must not end it, as Node's default would.
+process.on('SIGUSR2', () => undefined);
 worker.start();

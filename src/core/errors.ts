@@ -50,6 +50,11 @@ export class ListenError extends LbError {
 
 export const isLbError = (e: unknown): e is LbError => e instanceof LbError;
 
+/** The message of anything thrown, for a one-line report. */
+export function describeError(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 /** A certificate, key or CA file that cannot be read or used; the message names the file. */
 export class TlsConfigError extends LbError {
   constructor(message: string, cause?: unknown) {

@@ -6,13 +6,9 @@ import { Supervisor } from './supervisor.js';
 /** A generation gets this long to become ready (it may load a large config, dial checks…). */
 const READY_TIMEOUT_MS = 60_000;
 
-/**
- * Whether this process should be the supervisor: not already a generation, and asked for with
- * LB_SUPERVISOR=1 (the systemd unit sets it). Opt-in for now: a supervised process keeps a listener
- * that a reload removes bound until it is released, and that path is not finished.
- */
+/** Whether this process should be the supervisor: not already a generation, and not turned off. */
 export const shouldSupervise = (env: NodeJS.ProcessEnv): boolean =>
-  env[GENERATION_ENV] === undefined && env[SUPERVISOR_ENV] === '1';
+  env[GENERATION_ENV] === undefined && env[SUPERVISOR_ENV] !== '0';
 
 /**
  * The started process: runs the program (this same command line) as generation 1, and a new

@@ -101,3 +101,14 @@ export function exchange(port: number, send?: Buffer | string, host = '127.0.0.1
     });
   });
 }
+
+/** What a connection to `port` on 127.0.0.1 gets: `connected`, or the error code (`ECONNREFUSED`…). */
+export const connectOutcome = (port: number): Promise<string> =>
+  new Promise((resolve) => {
+    const s = connect({ port, host: '127.0.0.1' });
+    s.once('connect', () => {
+      s.destroy();
+      resolve('connected');
+    });
+    s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+  });

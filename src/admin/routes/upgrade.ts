@@ -11,7 +11,7 @@ export const upgradeRoutes: readonly Route[] = [
       if (!upgrade)
         throw new LbError(
           'LB_ERR_UPGRADE_UNAVAILABLE',
-          'no supervisor to upgrade with: the program was started without LB_SUPERVISOR=1',
+          'no supervisor to upgrade with: the program was started with LB_SUPERVISOR=0',
         );
       const r = await upgrade();
       if (r.ok) return { json: { upgrade: r } };

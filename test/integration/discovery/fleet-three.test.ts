@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { adminUrlOf, startCli, type RunningCli } from '../../helpers/cli.js';
 import { configDir } from '../../helpers/config-file.js';
 import { startEtcd } from '../../helpers/etcd.js';
 import { http } from '../../helpers/http.js';
 import { eventually, exchange, freePort, nameServer, type TestServer } from '../../helpers/net.js';
 import { requireProgram } from '../../helpers/programs.js';
+import { trafficPid } from '../../helpers/supervised.js';
 
 // Three load balancer processes (`node dist/main.js -c FILE`) in one fleet on a three-member
 // etcd: what the operator of three nodes sees through their admin APIs and their traffic.
@@ -40,7 +42,7 @@ async function served(lb: RunningCli, n = 6): Promise<string[]> {
   return [...seen].sort();
 }
 
-test('three load balancer processes, one three-member etcd: config hashes compared, the others’ health shown, an admin change on one applied by all, the etcd leader killed, a node that dies leaves with its lease', async (t) => {
+test('three load balancer processes, one three-member etcd: config hashes compared, the others’ health shown, an admin change on one applied by all, the etcd leader killed, a node that dies leaves with its lease, one whose supervisor is killed leaves at once', async (t) => {
   if (!requireProgram(t, 'etcd', 'etcd-server')) return;
   const etcd = await startEtcd(3);
   const backends: TestServer[] = [await nameServer('s1'), await nameServer('s2'), await nameServer('s3')];
@@ -129,7 +131,9 @@ test('three load balancer processes, one three-member etcd: config hashes compar
     await eventually(async () => (await served(a)).join() === 's2,s3', 30_000, 'lb-1 sends traffic to it');
 
     // lb-3 dies (no goodbye): the others drop it when its lease (2 s) runs out, and its health view with it
-    c.proc.kill('SIGKILL');
+    // The program dies, not its supervisor: SIGKILL to the process that carries lb-3's traffic,
+    // the generation; the supervisor then exits too, with nobody left to say goodbye.
+    process.kill(trafficPid(c.proc.pid!), 'SIGKILL');
     await c.exited;
     const died = Date.now();
     for (const lb of [a, b])
@@ -151,6 +155,17 @@ test('three load balancer processes, one three-member etcd: config hashes compar
     assert.ok(!(await served(again)).includes('s1'), 'the drained target gets no new connections there');
     for (const lb of [a, b])
       await eventually(async () => (await nodeNames(lb)) === 'lb-1,lb-2,lb-3', 30_000, 'lb-3 listed again');
+
+    // lb-3's supervisor (the started process) SIGKILLed this time: its generation sees its parent
+    // gone, drains (nothing open), leaves the fleet with a goodbye (its lease revoked) and exits.
+    const generation = trafficPid(again.proc.pid!);
+    again.proc.kill('SIGKILL');
+    await again.exited;
+    await eventually(() => !existsSync(`/proc/${generation}`), 30_000, "lb-3's generation exited");
+    assert.match(again.stdout(), /the supervisor is gone: draining connections/);
+    assert.match(again.stdout(), /"msg":"stopped"/, 'a clean stop: the fleet left, the lease revoked');
+    for (const lb of [a, b])
+      await eventually(async () => (await nodeNames(lb)) === 'lb-1,lb-2', 30_000, 'lb-3 gone once more');
   } finally {
     await Promise.all(lbs.map((lb) => lb.stop()));
     await Promise.all(backends.map((s) => s.close()));

@@ -9,6 +9,7 @@ import { UDP_DROP_REASONS, type UdpDropReason } from '../../../src/udp/udp-types
 import { eventually } from '../../helpers/net.js';
 import { requireProgram } from '../../helpers/programs.js';
 import { clientOf, freeUdpPort, peerOf, startUdpLb, type UdpLb } from '../../helpers/udp.js';
+import { childPids, trafficPid } from '../../helpers/supervised.js';
 
 // Every reason a datagram is dropped, raised for real and read back from
 // lb_listener_dropped_datagrams_total: a reason that is not counted fails its case, and a reason
@@ -170,8 +171,9 @@ test('send_error: out of descriptors, a session socket cannot open: its datagram
   t.after(() => lb.stop());
   const port = lb.ports.get('dns')!;
   // Started (every module loaded: Node needs ~100 descriptors for that), it gets room for a few
-  // sessions only: each holds a descriptor, and the 80 clients below want one each.
-  const pid = lb.lb.proc.pid!;
+  // sessions only: each holds a descriptor, and the 80 clients below want one each. The limit goes
+  // to the process that carries the datagrams (the generation, under the supervisor).
+  const pid = trafficPid(lb.lb.proc.pid!);
   const limit = readdirSync(`/proc/${pid}/fd`).length + 8;
   await run('prlimit', ['--pid', String(pid), `--nofile=${limit}:${limit}`]);
   const clients = Array.from({ length: 80 }, () => clientOf(t, port));
@@ -186,6 +188,7 @@ test('send_error: out of descriptors, a session socket cannot open: its datagram
   );
   assert.ok(answered >= 1 && answered < clients.length, `${answered} of ${clients.length} answered`);
   assert.equal(lb.lb.proc.exitCode, null, 'still running');
+  assert.deepEqual(childPids(lb.lb.proc.pid!), pid === lb.lb.proc.pid ? [] : [pid], 'the same process serves');
   const status = await eventually(() => lb.status(), 15_000, 'the admin API to answer');
   assert.notEqual(status.pools[0]!.targets[0]!.health, 'unhealthy', 'EMFILE here is no failure of the target');
   await eventually(
