@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // System calls and CPU time per proxied connection, ours against HAProxy: the measure of issue 15
 // (docs/benchmarks.md). For each proxy: N short connections (connect, a small request, a small
-// answer, the backend closes), 8 at a time; CPU = user + system time of the proxy process from
-// /proc/PID/stat over the N connections, divided by N (load-sensitive: the load average is printed
-// with it); then the same N connections under `strace -c -f -p PID` (counts do not depend on the
+// answer, the backend closes), 8 at a time; CPU = user + system time of the process that carries
+// the connections (ours: the generation its supervisor runs) from /proc/PID/stat over the N
+// connections, divided by N (load-sensitive: the load average is printed with it); then the same
+// N connections under `strace -c -f -p PID` (counts do not depend on the
 // load, timings under strace mean nothing). Needs a build (npm run build), strace, and haproxy for
 // the comparison.
 //
@@ -13,7 +14,7 @@
 // as a user starts it (node dist/main.js PORT -b …, JSON access log to /dev/null): `js` (--relay
 // js), `native` (the native relay, the default), `accept` (--native-accept).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -78,6 +79,17 @@ const cpuTicks = (pid) => {
   return Number(rest[11]) + Number(rest[12]); // utime + stime, all threads
 };
 const HZ = 100; // USER_HZ on Linux
+
+/**
+ * The process that carries the connections: started as a user starts it, ours is a supervisor
+ * (no traffic) running the program as its one child; HAProxy (-db) is the process itself.
+ */
+function trafficPid(pid) {
+  const kids = readdirSync(`/proc/${pid}/task`).flatMap((t) =>
+    readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number),
+  );
+  return kids.length === 1 ? kids[0] : pid;
+}
 
 async function start(system, port, backends, dir) {
   const b = backends.map((s) => `127.0.0.1:${s.address().port}`);
@@ -144,10 +156,11 @@ async function main() {
       try {
         await run(port, 200); // warm-up
         const load = loadavg()[0].toFixed(2);
-        const t0 = cpuTicks(proc.pid);
+        const pid = trafficPid(proc.pid);
+        const t0 = cpuTicks(pid);
         await run(port, N);
-        const cpuUs = (((cpuTicks(proc.pid) - t0) / HZ) * 1e6) / N;
-        const calls = await strace(proc.pid, () => run(port, N));
+        const cpuUs = (((cpuTicks(pid) - t0) / HZ) * 1e6) / N;
+        const calls = await strace(pid, () => run(port, N));
         const total = [...calls.values()].reduce((a, b) => a + b, 0);
         results.push({ system, load, cpuUs, total: total / N, calls });
         console.log(
