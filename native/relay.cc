@@ -1038,10 +1038,14 @@ napi_value CancelConnect(napi_env env, napi_callback_info info) {
   return out;
 }
 
-// drop(engine, handle) -> [aRead, aWritten] | undefined: closes a connection accepted here, in
-// any state (refused, killed, timed out).
+// drop(engine, handle, how) -> [aRead, aWritten] | undefined: closes a connection accepted here, in
+// any state (refused, killed, timed out). how 1: what the client sent and nobody read is read and
+// discarded first, so that the close is a FIN as from Node (which reads at once), not a reset;
+// how 2: a reset (SO_LINGER 0).
 napi_value Drop(napi_env env, napi_callback_info info) {
-  ARGS(2);
+  ARGS(3);
+  int32_t how = 0;
+  napi_get_value_int32(env, argv[2], &how);
   Engine* e = EngineArg(env, argv[0]);
   napi_value out;
   napi_get_undefined(env, &out);
@@ -1051,6 +1055,15 @@ napi_value Drop(napi_env env, napi_callback_info info) {
   Conn* c = ConnArg(env, e, argv[1], &slot);
   if (!c || !c->owned) return out;
   out = CountsOf(env, c);
+  if (how == 1 && c->st == St::Pending) {
+    char sink[16384];
+    for (int i = 0; i < 16 && recv(c->fd[0], sink, sizeof sink, MSG_DONTWAIT) > 0; i++) {
+    }
+  }
+  if (how == 2) {
+    linger lg{1, 0};
+    setsockopt(c->fd[0], SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  }
   Forget(e, c, slot);
   Repoll(e);
   return out;

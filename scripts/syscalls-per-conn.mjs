@@ -12,7 +12,8 @@
 //
 // Systems: haproxy (2.x, nbthread 1, `option tcplog` to stdout like the bench), and ours started
 // as a user starts it (node dist/main.js PORT -b …, JSON access log to /dev/null): `js` (--relay
-// js), `native` (the native relay, the default), `accept` (--native-accept).
+// js), `native` (the native relay, Node accepts: --no-native-accept), `accept` (native accept: the
+// default, no flag).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
@@ -101,7 +102,7 @@ async function start(system, port, backends, dir) {
     writeFileSync(cfg, haproxyConfig({ port, backends: ports, accessLog: true, maxConn: 4096, nofile: 8192 }));
     proc = spawn('haproxy', ['-f', cfg, '-db'], { stdio: ['ignore', 'ignore', 'inherit'] });
   } else {
-    const flags = { js: ['--relay', 'js'], native: [], accept: ['--native-accept'] }[system];
+    const flags = { js: ['--relay', 'js'], native: ['--no-native-accept'], accept: [] }[system];
     if (!flags) throw new Error(`unknown system ${system}`);
     const args = [join(root, 'dist/main.js'), String(port), '--host', '127.0.0.1', '-b', b.join(',')];
     args.push('--health-interval', '0', '--log-format', 'json', ...flags);

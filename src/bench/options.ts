@@ -41,7 +41,8 @@ table of absolute figures and ratios to HAProxy and to a direct connection.
   --node PATH             Node binary for our balancer; repeat to compare several
                           (default: this node; env LB_BENCH_NODE=path[:path...])
   --lb '[NAME=]PATH [FLAGS]'  a built dist/main.js to bench, with extra CLI flags; repeat to compare
-                          builds or flags (default: ours), e.g. --lb 'accept=dist/main.js --native-accept'
+                          builds or flags (default: ours, as started with no flags), e.g.
+                          --lb 'node-accept=dist/main.js --no-native-accept'
   --workers N             passed to our balancer as --workers N, and to HAProxy as nbthread N; with
                           more than one, the proxies are not pinned unless --proxy-cpu is given,
                           and the figures include how the connections spread over the workers

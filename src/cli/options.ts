@@ -31,7 +31,7 @@ export interface CliOptions {
   /** `--workers N|auto`: worker processes (default one process, no cluster). */
   workers?: string;
   relay?: string;
-  /** `--native-accept`: config `nativeAccept`. */
+  /** `--native-accept` / `--no-native-accept`: config `nativeAccept` (default true). */
   nativeAccept?: boolean;
   /** `--udp`: balance UDP datagrams instead of TCP connections (src/udp/). */
   udp?: boolean;
@@ -145,7 +145,7 @@ export function configFromCli(
       drainTimeout: durationOption('--drain-timeout', o.drainTimeout, true),
       ...(o.workers !== undefined ? { workers: workersOption(o.workers) } : {}),
       ...(o.relay !== undefined ? { relay: relayOption(o.relay) } : {}),
-      ...(o.nativeAccept === true ? { nativeAccept: true } : {}),
+      ...(o.nativeAccept !== undefined ? { nativeAccept: o.nativeAccept } : {}),
       ...(o.admin !== undefined ? { admin: { bind: o.admin, ...(o.adminToken ? { token: o.adminToken } : {}) } } : {}),
       log: {
         level: o.logLevel as LogLevel,

@@ -51,7 +51,11 @@ const program = new Command('loadbalancer')
   .option('--log-format <format>', 'json | pretty (default: pretty on a terminal, json otherwise)')
   .option('--no-access-log', 'do not log one line per closed connection')
   .option('--relay <mode>', 'auto | native | js: who moves the bytes (auto: the native addon when built)')
-  .option('--native-accept', 'the native relay also accepts and connects plain TCP connections (config nativeAccept)')
+  .option('--native-accept', 'the native relay also accepts and connects plain TCP connections (the default)')
+  .option(
+    '--no-native-accept',
+    'Node accepts every connection, the native relay only moves bytes (config nativeAccept)',
+  )
   .addOption(new Option('--with-servers', 'also start the three sample servers (npm start)'))
   .option('-c, --config <file>', 'run from a YAML or JSON config file (docs/configuration.md) instead of the flags')
   .option('--watch', 'with --config: reload when the file changes (SIGHUP always reloads)')

@@ -192,6 +192,8 @@ export async function runBalancer(
   else banner.push(`Forwarding to ${targets.join(', ')}\n`);
   const relay = app.relayStatus?.();
   if (relay) banner.push(`Relay: ${relay.mode} (${relay.reason})\n`);
+  if (relay?.nativeAccept)
+    banner.push(`Accept: ${relay.nativeAccept.length > 0 ? `native (${relay.nativeAccept.join(', ')})` : 'node'}\n`);
   const fds = app.descriptors?.();
   if (fds) {
     const line = `${describeBudget(fds)}${fds.perWorker ? ' per worker' : ''}`;

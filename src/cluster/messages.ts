@@ -70,7 +70,13 @@ const workerStats = z
     pools: z.record(z.string(), z.record(z.string(), counters)),
     /** The relay of this worker's new connections (each worker chooses its own). */
     relay: z
-      .object({ mode: z.enum(['native', 'js']), reason: z.string(), nativeConnections: count })
+      .object({
+        mode: z.enum(['native', 'js']),
+        reason: z.string(),
+        nativeConnections: count,
+        /** The listeners its relay thread accepts on (native accept). */
+        nativeAccept: z.array(z.string()).readonly().optional(),
+      })
       .strict()
       .optional(),
   })

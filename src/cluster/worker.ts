@@ -109,6 +109,9 @@ export class ClusterWorker {
         ),
       onApplied: (ack) => this.#onApplied(ack),
       reusePort: this.reusePort,
+      // Sharing one listening socket, Node's accept spreads the connections over the workers;
+      // with SO_REUSEPORT each has its own socket and the kernel spreads them.
+      nativeAccept: this.reusePort,
       sockets: this.sockets,
     });
     this.#plane = plane;

@@ -319,8 +319,11 @@ export const configSchema = z
     workers: z.union([z.number().int().min(1).max(256), z.literal('auto')]).default(1),
     /** Who moves the bytes: the native addon when it was built (auto), always (native), or JavaScript. */
     relay: z.enum(['auto', 'native', 'js']).default('auto'),
-    /** The native relay also accepts and connects plain TCP connections (no net.Socket per connection). */
-    nativeAccept: z.boolean().default(false),
+    /**
+     * The native relay (when there is one) also accepts and connects plain TCP connections (no
+     * net.Socket per connection); false: Node accepts every connection.
+     */
+    nativeAccept: z.boolean().default(true),
     /** Runtime state (admin state, weights, runtime targets, last health) kept across restarts. */
     stateFile: z.string().min(1).optional(),
     /** After binding, the processes that carry traffic run as this user (name or uid) … */

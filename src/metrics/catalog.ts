@@ -38,6 +38,11 @@ export function createCatalog(registry: Registry) {
     ),
     // relay: 1 for the mode new connections are relayed in (summed over cluster workers: workers per mode)
     relayMode: gauge('lb_relay_mode', 'Who relays the bytes of new connections: native (the addon) or js.', ['mode']),
+    listenerNativeAccept: gauge(
+      'lb_listener_native_accept',
+      "1 when the native relay's thread accepts the listener's connections (native accept), 0 when Node does.",
+      ['listener'],
+    ),
     listenerReceived: counter('lb_listener_received_bytes_total', 'Bytes received from clients.', ['listener']),
     listenerSent: counter('lb_listener_sent_bytes_total', 'Bytes sent to clients.', ['listener']),
     listenerRejected: counter(

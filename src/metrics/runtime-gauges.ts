@@ -32,10 +32,15 @@ export function refreshRuntimeGauges(c: Catalog, rt: RuntimeSource, scope: Gauge
 }
 
 function refreshDataGauges(c: Catalog, rt: RuntimeSource): void {
-  for (const g of [c.listenerActive, c.poolActive, c.poolQueued, c.targetActive]) g.reset();
+  for (const g of [c.listenerActive, c.listenerNativeAccept, c.poolActive, c.poolQueued, c.targetActive]) g.reset();
   for (const [listener, l] of rt.listeners()) c.listenerActive.set({ listener }, l.activeConnections);
-  const relay = rt.relayStatus?.().mode;
+  const status = rt.relayStatus?.();
+  const relay = status?.mode;
   if (relay) for (const mode of ['native', 'js'] as const) c.relayMode.set({ mode }, relay === mode ? 1 : 0);
+  const natively = status?.nativeAccept;
+  if (natively)
+    for (const [listener] of rt.listeners())
+      c.listenerNativeAccept.set({ listener }, natively.includes(listener) ? 1 : 0);
   for (const [pool, p] of rt.pools?.() ?? []) {
     let active = 0;
     for (const t of p.pool.targets()) {

@@ -35,6 +35,12 @@ export interface DataPlaneDeps {
   readonly onApplied: (ack: PlaneAck) => void;
   /** Listen with SO_REUSEPORT (a cluster worker in `reuseport` accept mode: src/cluster/accept-mode.ts). */
   readonly reusePort?: boolean | undefined;
+  /**
+   * false: Node accepts whatever the config says (a cluster worker sharing one listening socket
+   * with the others: one relay thread woken first would take every connection, where Node's
+   * accept spreads them).
+   */
+  readonly nativeAccept?: boolean | undefined;
   /** The relay strategy (tests inject one without the native addon). */
   readonly relay?: RelayChoice | undefined;
   /** Listening sockets held by the supervisor across upgrades (src/supervisor/). */
@@ -135,7 +141,8 @@ export class DataPlane implements UpdateSink {
 
   /** What relays the bytes of new connections, and how many the native relay holds now. */
   relayStatus(): RelayStatus {
-    return this.#relay.status();
+    const accepting = [...this.#listeners.values()].filter((l) => l.acceptsNatively).map((l) => l.name);
+    return { ...this.#relay.status(), nativeAccept: accepting };
   }
 
   /** Counters of every listener and target (removed ones still draining included), and the relay. */
@@ -252,7 +259,12 @@ export class DataPlane implements UpdateSink {
     const tcpOnly = (n: string): boolean => next.listeners[n]?.protocol !== 'udp';
     for (const name of [...diff.listeners.added, ...names(rebound)].filter(tcpOnly)) {
       const l = new Listener(
-        { ...listenerSettings(name, next), reusePort: this.deps.reusePort === true, sockets: this.deps.sockets },
+        {
+          ...listenerSettings(name, next),
+          nativeAccept: next.nativeAccept && this.deps.nativeAccept !== false,
+          reusePort: this.deps.reusePort === true,
+          sockets: this.deps.sockets,
+        },
         pipelines.get(name)!,
         this.deps.observer,
         this.deps.log,

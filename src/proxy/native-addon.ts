@@ -50,7 +50,7 @@ export interface RelayAddon extends Partial<UdpAddon> {
   /** Abandons a connect in progress: false when it already finished (its event is on the way). */
   cancelConnect(engine: EngineHandle, handle: number): boolean;
   /** Closes an accepted connection in any state; its counts, or undefined when unknown. */
-  drop(engine: EngineHandle, handle: number): [number, number] | undefined;
+  drop(engine: EngineHandle, handle: number, how: number): [number, number] | undefined;
   /** Gives an accepted connection that is not relayed yet to JavaScript: its client descriptor, or -1. */
   detach(engine: EngineHandle, handle: number): number;
   ref(engine: EngineHandle, on: boolean): void;

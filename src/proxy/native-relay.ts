@@ -72,6 +72,11 @@ export function nativeEndReason(end: NativeEnd): CloseReason | undefined {
 /** Event kinds of native/relay.cc, EVENT_STRIDE numbers each. */
 const EV = { accept: 1, connected: 2, connectFailed: 3, end: 4, failed: 5, acceptError: 6, redial: 7 } as const;
 const EVENT_STRIDE = 9;
+/**
+ * drop(): a plain close; `fin`: what the client sent unread is discarded first (the close is a FIN,
+ * as from Node, which reads at once); `reset`: an RST.
+ */
+const DROP = { close: 0, fin: 1, reset: 2 } as const;
 
 const RESET_ERRNOS = new Set<number>([constants.errno.ECONNRESET, constants.errno.EPIPE, constants.errno.ECONNABORTED]);
 /** errSide from the addon: 1 = client, 2 = backend, 3 = the relay thread itself failed. */
@@ -207,9 +212,9 @@ export class NativeRelay {
   }
 
   /** Closes an accepted connection now (refused, killed): its client byte counts. */
-  drop(handle: number): readonly [number, number] {
+  drop(handle: number, how: 'close' | 'fin' | 'reset' = 'close'): readonly [number, number] {
     this.#forget(handle);
-    return this.#addon.drop(this.#engine, handle) ?? [0, 0];
+    return this.#addon.drop(this.#engine, handle, DROP[how]) ?? [0, 0];
   }
 
   /** An accepted connection not relayed yet goes to Node: its client descriptor, or -1. */
@@ -262,7 +267,7 @@ export class NativeRelay {
           const ip = strings[str++] ?? '';
           const local = strings[str++] ?? '';
           const owner = this.#acceptors.get(ev[i + 2]!);
-          if (!owner) this.#addon.drop(this.#engine, handle);
+          if (!owner) this.#addon.drop(this.#engine, handle, DROP.close);
           else owner.onNativeAccept(handle, ip, ev[i + 3]!, local ? { ip: local, port: ev[i + 4]! } : undefined);
           break;
         }

@@ -79,6 +79,13 @@ export class NativeSession implements NativeAccepted, Sweepable {
     const canTry = this.#attempts <= this.ctx.settings.retries;
     const target = canTry ? this.ctx.pool.select({ clientIp: this.clientIp, exclude: this.#tried }) : undefined;
     if (target && isIP(target.spec.host) !== 0) return this.#dial(target);
+    if (!canTry) {
+      // No attempt left (a JavaScript Session would neither queue nor try a DOWN target): closed
+      // here as Session closes it, a reset passed on as a reset, else a FIN.
+      [this.#in, this.#out] = this.relay.drop(this.handle, failReason === 'backend_reset' ? 'reset' : 'fin');
+      this.#live = false;
+      return this.#end(failReason);
+    }
     const fd = this.relay.detach(this.handle);
     this.#live = false;
     if (fd < 0) return this.#end('relay_failed');

@@ -10,6 +10,8 @@ export interface RelayStatus {
   readonly mode: 'native' | 'js';
   readonly reason: string;
   readonly nativeConnections: number;
+  /** The listeners whose connections the relay thread accepts (native accept); the others: Node. */
+  readonly nativeAccept?: readonly string[];
 }
 
 /** Where the relay choice reports what an operator must see. */

@@ -119,6 +119,15 @@ for (const nativeAccept of [false, true])
       ws[1]!.sock.destroy();
       await until(ws, port, 5, 0, 10_000);
       for (const w of ws) w.sock.destroy();
+      // all closed before the next one comes (else it may make a 4th pause at 3 open)
+      await eventually(
+        async () => {
+          const st = (await http(`${s.url}/api/status`)).json as { descriptors: { open: number } };
+          return st.descriptors.open === 0;
+        },
+        10_000,
+        'every connection closed',
+      );
       const fresh = waiter(port);
       ws.push(fresh);
       await eventually(() => fresh.served, 10_000, 'a new client served after');
@@ -147,6 +156,7 @@ test('without dup (no native addon): the old accept-and-close beyond maxConnecti
   const backend = await greeter();
   const lb = await startApp(
     {
+      nativeAccept: false, // Node's accept: native accept pauses the relay thread's polling, no dup needed
       listeners: { web: { bind: '127.0.0.1:0', pool: 'p', maxConnections: 1 } },
       pools: { p: { targets: [`127.0.0.1:${backend.port}`], healthCheck: { type: 'none' } } },
     },
@@ -212,11 +222,12 @@ for (const accept of ['node', 'native'] as const)
   test(`under prlimit --nofile=256:256, 400 clients (${accept} accept): none reset, the first served, the rest once others leave, a new one after`, (t) =>
     underLimit(
       t,
-      ['--health-interval', '500ms', ...(accept === 'native' ? ['--native-accept'] : [])],
+      ['--health-interval', '500ms', accept === 'native' ? '--native-accept' : '--no-native-accept'],
       async (lb, ws) => {
         if (accept === 'native' && !needNative(t, 'accept')) return;
         const { connections } = budget256;
         assert.match(lb.stdout(), /Descriptors: limit 256 \(hard 256\): up to 96 client connections/);
+        assert.match(lb.stdout(), accept === 'native' ? /^Accept: native \(main\)$/m : /^Accept: node$/m);
         for (let i = 0; i < 400; i++) ws.push(waiter(lb.port));
         // the first ones hold every descriptor the budget allows, the rest wait
         await until(ws, lb.port, connections, 400 - connections, 30_000);

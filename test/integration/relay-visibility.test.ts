@@ -54,7 +54,7 @@ for (const relay of ['native', 'js'] as const) {
       assert.match(line[2]!, reason);
       const headers = { authorization: `Bearer ${token}` };
       const status = (await (await fetch(`http://127.0.0.1:${admin}/api/status`, { headers })).json()) as {
-        relay: { mode: string; reason: string; nativeConnections: number };
+        relay: { mode: string; reason: string; nativeConnections: number; nativeAccept: string[] };
       };
       assert.equal(status.relay.mode, relay);
       assert.match(status.relay.reason, reason);
@@ -62,6 +62,11 @@ for (const relay of ['native', 'js'] as const) {
       const metrics = await (await fetch(`http://127.0.0.1:${admin}/metrics`, { headers })).text();
       assert.match(metrics, new RegExp(`^lb_relay_mode\\{mode="${relay}"\\} 1$`, 'm'));
       assert.match(metrics, new RegExp(`^lb_relay_mode\\{mode="${relay === 'js' ? 'native' : 'js'}"\\} 0$`, 'm'));
+      // native accept is the default with the native relay; with the JavaScript relay Node accepts
+      const accepting = relay === 'native' ? ['main'] : [];
+      assert.match(lb.stdout(), relay === 'native' ? /^Accept: native \(main\)$/m : /^Accept: node$/m);
+      assert.deepEqual(status.relay.nativeAccept, accepting);
+      assert.match(metrics, new RegExp(`^lb_listener_native_accept\\{listener="main"\\} ${accepting.length}$`, 'm'));
     } finally {
       await lb.stop();
       await echo.close();
