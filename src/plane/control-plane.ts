@@ -51,6 +51,8 @@ export class ControlPlane {
   #configVersion = 0;
   #started = false;
   #publishing = false;
+  /** A target changed (a first health check, discovery) after the first update went out, before the data planes were up. */
+  #missed = false;
 
   constructor(
     private readonly deps: ControlPlaneDeps,
@@ -114,6 +116,9 @@ export class ControlPlane {
     if (!this.#started) {
       this.#started = true;
       this.link.keepAlive();
+      // What changed while the data planes started (the first checks run meanwhile) goes out now:
+      // without it a target found DOWN then stayed eligible in the data plane until its next change.
+      if (this.#missed) this.#changed();
     }
     const applied = acks.flatMap((r) => (!r.gone && r.ok ? [r] : []));
     return { summary: { ...summary, listeners: applied[0]?.summary?.listeners ?? EMPTY }, acks: applied };
@@ -145,6 +150,7 @@ export class ControlPlane {
   }
 
   #publishAndWait(timeoutFactor = 1): Promise<AckResult[]> {
+    this.#missed = false; // the update carries every change so far
     const update = this.update();
     this.link.broadcast(update);
     return this.link.awaitApplied(update.version, (this.deps.ackTimeoutMs ?? 30_000) * timeoutFactor);
@@ -156,7 +162,8 @@ export class ControlPlane {
   }
 
   #changed(): void {
-    if (!this.#started || this.#config === undefined) return;
+    if (this.#config === undefined) return;
+    if (!this.#started) return void (this.#missed = true);
     if (!this.link.coalesce) return this.link.broadcast(this.update());
     if (this.#publishing) return;
     this.#publishing = true;
