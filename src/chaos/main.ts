@@ -50,6 +50,15 @@ async function main(): Promise<number> {
   }
   const log = (line: string): void => void process.stderr.write(`chaos: ${line}\n`);
   raiseOpenFiles(log);
+  if (opts.pin) {
+    // This tool is the load (clients and backends): it belongs on the load CPU, as the bench's does.
+    try {
+      execFileSync('taskset', ['-a', '-p', '-c', String(opts.pin.loadCpu), String(process.pid)], { stdio: 'ignore' });
+    } catch {
+      log('taskset failed: nothing is pinned');
+      opts = { ...opts, pin: undefined };
+    }
+  }
   const procs = new ProcessSet();
   stopAllOnSignals(procs, log);
   const dir = mkdtempSync(join(tmpdir(), 'lb-chaos-'));
@@ -65,7 +74,7 @@ async function main(): Promise<number> {
     const header = [
       `machine: ${m.cpu}, ${m.cores} CPUs, Linux ${m.kernel}; load average at start ${m.loadAverage.join(' ')}`,
       `versions: node ${process.version}, haproxy ${v.haproxy ?? 'missing'}; open-file limit ${openFileLimits().soft}`,
-      `run: ${opts.short ? '--short' : 'full'}, load phases ${opts.scale.loadSeconds} s, ${((Date.now() - started) / 1000).toFixed(0)} s in all`,
+      `run: ${opts.short ? '--short' : 'full'}, load phases ${opts.scale.loadSeconds} s, ${((Date.now() - started) / 1000).toFixed(0)} s in all; ${opts.pin ? `proxies on CPU ${opts.pin.proxyCpu} (--workers 2 unpinned), this tool on CPU ${opts.pin.loadCpu}` : 'unpinned'}`,
     ];
     process.stdout.write(`${header.join('\n')}\n\n${renderTable(rows)}\n`);
     if (opts.json)

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { list } from '../bench/options.js';
 
@@ -44,6 +45,13 @@ export interface ChaosOptions {
   readonly systems: readonly string[];
   readonly json: string | undefined;
   readonly help: boolean;
+  /**
+   * CPU of the proxies, and of this tool (its clients and backends), as in `npm run bench`: on a
+   * shared machine a closed-loop client and the proxy otherwise steal each other's core, and the
+   * request rates (hence errors per 10k) swing by 15% either way from run to run. Undefined: unpinned
+   * (one CPU, or --no-pin). Several workers are never pinned to one CPU.
+   */
+  readonly pin: { readonly proxyCpu: number; readonly loadCpu: number } | undefined;
 }
 
 export const USAGE = `npm run chaos -- [options]
@@ -59,6 +67,8 @@ memory and descriptors before and after. See docs/reliability.md.
   --systems LIST       ${SYSTEM_IDS.join(',')} (default: both; HAProxy is left out when not installed)
   --duration S         seconds of each load phase (default 10, --short 1); the soak lasts 6x
   --json FILE          also write the results as JSON
+  --no-pin             do not pin (default on 2+ CPUs: the proxy on CPU 0, this tool with its
+                       clients and backends on CPU 1, as npm run bench does; --workers 2 unpinned)
   -h, --help`;
 
 const FULL: Scale = {
@@ -96,6 +106,7 @@ export function parseOptions(argv: readonly string[]): ChaosOptions {
       systems: { type: 'string' },
       duration: { type: 'string' },
       json: { type: 'string' },
+      'no-pin': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -124,5 +135,6 @@ export function parseOptions(argv: readonly string[]): ChaosOptions {
     systems: list('--systems', v.systems, SYSTEM_IDS),
     json: v.json,
     help: v.help,
+    pin: v['no-pin'] || availableParallelism() < 2 ? undefined : { proxyCpu: 0, loadCpu: 1 },
   };
 }

@@ -42,6 +42,8 @@ export interface LaunchEnv {
   readonly units: ProcUnits;
   readonly ourMain: string;
   readonly haproxy: string | undefined;
+  /** Pin the proxy to this CPU (taskset), unless it runs several workers. */
+  readonly proxyCpu?: number | undefined;
 }
 
 let serial = 0;
@@ -103,7 +105,8 @@ export async function launch(
     args = [`--nofile=${o.nofile}:${o.nofile}`, cmd, ...args];
     cmd = 'prlimit';
   }
-  const proc: Spawned = env.procs.start(id, cmd, args);
+  const multi = (o.workers ?? 1) > 1;
+  const proc: Spawned = env.procs.start(id, cmd, args, { cpu: multi ? undefined : env.proxyCpu });
   const stop = (): Promise<void> => env.procs.stop(proc, 5000);
   try {
     const ports = [...spec.listeners.map((l) => l.port), ...(spec.admin ? [spec.admin.port] : [])];

@@ -56,7 +56,14 @@ export async function runChaos(env: RunEnv): Promise<{ rows: ResultRow[]; failur
             settleMs: env.opts.short ? 300 : 1000,
             start: (spec, o) =>
               launch(
-                { procs: env.procs, dir: env.dir, units, ourMain: env.ourMain, haproxy: env.haproxy },
+                {
+                  procs: env.procs,
+                  dir: env.dir,
+                  units,
+                  ourMain: env.ourMain,
+                  haproxy: env.haproxy,
+                  proxyCpu: env.opts.pin?.proxyCpu,
+                },
                 system,
                 spec,
                 o,

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { haproxyChaosConfig, ourConfig, type ProxySpec } from '../../../src/chaos/configs.js';
@@ -97,4 +98,7 @@ test('chaos options: --short is brief, --duration rescales, lists are checked', 
   assert.equal(d.scale.streamBytes, 2 * parseOptions([]).scale.streamBytes); // the same rate, twice as long
   assert.throws(() => parseOptions(['--only', 'nope']), /unknown "nope"/);
   assert.throws(() => parseOptions(['--duration', '0']), /must be >= 1/);
+  // Pinned as the bench is (proxy on CPU 0, the tool on CPU 1) unless told not to, or on one CPU.
+  assert.deepEqual(parseOptions([]).pin, availableParallelism() >= 2 ? { proxyCpu: 0, loadCpu: 1 } : undefined);
+  assert.equal(parseOptions(['--no-pin']).pin, undefined);
 });
