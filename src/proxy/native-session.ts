@@ -7,6 +7,7 @@ import { errnoName, nativeEndReason, type NativeAccepted, type NativeEnd, type N
 import { noteConnected, noteConnectFailure, noteSessionEnd } from './session-steps.js';
 import type { PoolContext, SessionObserver } from './session-types.js';
 import type { Sweepable } from './sweeper.js';
+import { IdleClock } from './idle-clock.js';
 
 // Why: a new connection through Node costs two net.Socket objects (each with two stream states),
 // libuv's epoll re-arming, getpeername/getsockopt and several callbacks and ticks at connect and
@@ -49,8 +50,7 @@ export class NativeSession implements NativeAccepted, Sweepable {
   #live = true;
   #in = 0;
   #out = 0;
-  #seenBytes = -1;
-  #idleSince = 0;
+  readonly #idle = new IdleClock();
   #finished = false;
 
   constructor(
@@ -174,15 +174,12 @@ export class NativeSession implements NativeAccepted, Sweepable {
     // Idleness is tracked without an idle timeout too: a drain deadline closes the idle first.
     if (this.#connectMs === undefined) return;
     const bytes = this.relay.activity(this.handle);
-    if (bytes !== this.#seenBytes) {
-      this.#seenBytes = bytes;
-      this.#idleSince = now;
-    } else if (idleTimeoutMs > 0 && now - this.#idleSince >= idleTimeoutMs) this.kill('idle_timeout');
+    if (this.#idle.idleFor(bytes, now, idleTimeoutMs)) this.kill('idle_timeout');
   }
 
   /** When it last moved a byte, as of the last sweep (0: not yet connected or not yet swept). */
   get idleSince(): number {
-    return this.#idleSince;
+    return this.#idle.since;
   }
 
   #end(reason: CloseReason | undefined): void {

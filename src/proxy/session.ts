@@ -11,6 +11,7 @@ import { closeAfterFlush, passFailure, relay, unrelay, type RelaySink } from './
 import { noteConnected, noteConnectFailure, noteSessionEnd } from './session-steps.js';
 import type { PoolContext, SessionObserver } from './session-types.js';
 import type { Sweepable } from './sweeper.js';
+import { IdleClock } from './idle-clock.js';
 
 // Event handlers are shared by every session (no closures per connection); each socket carries
 // its session.
@@ -57,8 +58,7 @@ export class Session implements RelaySink, NativeRelayed, Sweepable {
   #connecting = false;
   #dialedAt = 0;
   /** Idle timeout bookkeeping, checked by sweep(): client bytes read + written, and since when. */
-  #seenBytes = -1;
-  #idleSince = 0;
+  readonly #idle = new IdleClock();
   /** The native relay owns both sockets (handle), and the client bytes it moved. */
   #native: NativeRelay | undefined;
   #nativeHandle = 0;
@@ -332,15 +332,12 @@ export class Session implements RelaySink, NativeRelayed, Sweepable {
       this.client.bytesRead +
       this.client.bytesWritten +
       (native ? native.activity(this.#nativeHandle) : this.#nativeIn + this.#nativeOut);
-    if (bytes !== this.#seenBytes) {
-      this.#seenBytes = bytes;
-      this.#idleSince = now;
-    } else if (idleTimeoutMs > 0 && now - this.#idleSince >= idleTimeoutMs) this.kill('idle_timeout');
+    if (this.#idle.idleFor(bytes, now, idleTimeoutMs)) this.kill('idle_timeout');
   }
 
   /** When it last moved a byte, as of the last sweep (0: not yet connected or not yet swept). */
   get idleSince(): number {
-    return this.#idleSince;
+    return this.#idle.since;
   }
 
   #maybeFinish(): void {
