@@ -66,14 +66,20 @@ void Define(napi_env env, napi_value exports, const Fn (&fns)[N]) {
 }
 
 // An engine handed to JavaScript as an external: `Destroy` runs when the env tears down (Node
-// exiting, a worker ending) or when the external is collected, whichever comes first; then deleted.
-template <typename T, void (*Destroy)(T*)>
+// exiting, a worker ending) or when the external is collected, whichever comes first; then deleted
+// (by `Free` when given: an engine that may be inside a call of its own when collected).
+template <typename T>
+void DeleteIt(T* p) {
+  delete p;
+}
+
+template <typename T, void (*Destroy)(T*), void (*Free)(T*) = DeleteIt<T>>
 struct Owned {
   static void Cleanup(void* arg) { Destroy(static_cast<T*>(arg)); }
   static void Finalize(napi_env env, void* data, void*) {
     napi_remove_env_cleanup_hook(env, Cleanup, data);
     Destroy(static_cast<T*>(data));
-    delete static_cast<T*>(data);
+    Free(static_cast<T*>(data));
   }
   static napi_value Wrap(napi_env env, T* e) {
     napi_add_env_cleanup_hook(env, Cleanup, e);

@@ -3,31 +3,23 @@
 // Through dgram, every datagram costs Node a 64 KiB allocation, a Buffer, an `rinfo` object, a
 // call into JavaScript and a send request; that was most of our CPU per datagram against
 // nginx's (docs/benchmarks.md, UDP). Here a session's upstream socket is a plain descriptor: the
-// client's datagram goes out with one send(2) from udpSend, and the target's replies are read and
-// sent to the client from the listener's socket (sendto on its descriptor) without entering
-// JavaScript. JavaScript still owns the listener socket and decides every session (admission,
-// target, moves); it pulls the reply counters, drops and port-unreachable errors (udpTake) on
-// its sweep and before a session ends.
+// client's datagram goes out with one send(2) (from C++ when the engine reads the listener's
+// socket: native/udp-receive.cc; else from udpSend), and the target's replies are read and sent
+// to the client from the listener's socket (sendto on its descriptor) without entering
+// JavaScript. JavaScript decides every session (admission, target, moves); it pulls the counters,
+// drops, port-unreachable errors and the time of the last datagram (udpTake) on its sweep and
+// before a session ends.
 //
 // No thread: the sockets sit in one epoll set of our own, and that epoll descriptor is polled by
 // the Node event loop (one uv_poll), so replies are relayed in the same loop turn as Node's own
 // I/O, with no wake-up of another thread. libuv is reached through the few functions Node
 // exports (declared below: node-api-headers ships no uv.h); uv_poll_t stays opaque.
 
-#include "napi-common.h"
+#include "udp-engine.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <stdint.h>
-#include <string.h>
 #include <sys/epoll.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
 #include <unistd.h>
-
-#include <string>
-#include <vector>
 
 extern "C" {
 struct uv_loop_s;
@@ -40,6 +32,7 @@ int uv_poll_start(uv_poll_s*, int events, lb_uv_poll_cb);
 int uv_poll_stop(uv_poll_s*);
 void uv_close(uv_handle_s*, lb_uv_close_cb);
 void uv_unref(uv_handle_s*);
+void uv_ref(uv_handle_s*);
 }
 
 namespace {
@@ -47,37 +40,15 @@ namespace {
 using lbnative::Bool;
 using lbnative::Int;
 using lbnative::ParseAddr;
+using namespace lbudp;
 
 constexpr int kUvReadable = 1;
 constexpr size_t kPollBytes = 512;      // > sizeof(uv_poll_t) on every libuv 1.x (about 160)
-constexpr size_t kMaxDatagram = 65536;  // one read: the largest UDP payload fits
 constexpr int kReadsPerSession = 16;    // fairness between sessions in one turn (level-triggered)
 constexpr int kEventsPerTurn = 64;
 
-// Counters taken by udpTake, in its Float64Array's order.
-enum { kDatagrams, kBytes, kFull, kErrors, kRefused, kCount };
-
-struct Sess {
-  int fd = -1;
-  int listenFd = -1;
-  sockaddr_storage client{};
-  socklen_t clientLen = 0;
-  std::string header;  // PROXY v2, before every datagram to the target
-  double n[kCount] = {};
-};
-
-struct UdpEngine {
-  int ep = -1;
-  void* poll = nullptr;  // uv_poll_s; its first field is the handle's `data`
-  std::vector<Sess*> slots;
-  std::vector<int32_t> freeSlots;
-  char* buf = nullptr;
-  napi_env env = nullptr;
-};
-
-
 // The replies of one session to its client, up to kReadsPerSession (the rest next turn).
-void Relay(UdpEngine* e, Sess* s) {
+void Relay(UdpEngine* e, Sess* s, int64_t now) {
   for (int i = 0; i < kReadsPerSession; i++) {
     ssize_t r = recv(s->fd, e->buf, kMaxDatagram, MSG_DONTWAIT);
     if (r < 0) {
@@ -87,6 +58,7 @@ void Relay(UdpEngine* e, Sess* s) {
       else s->n[kErrors]++;
       continue;  // the error is cleared by reading it; replies may follow
     }
+    s->last = now;
     ssize_t w = sendto(s->listenFd, e->buf, size_t(r), MSG_DONTWAIT,
                        reinterpret_cast<const sockaddr*>(&s->client), s->clientLen);
     if (w >= 0) {
@@ -100,20 +72,28 @@ void Relay(UdpEngine* e, Sess* s) {
   }
 }
 
+void FreeEngine(UdpEngine* e);
+
 void OnPoll(uv_poll_s* handle, int status, int) {
   auto* e = *reinterpret_cast<UdpEngine**>(handle);
   if (!e || status < 0) return;
   epoll_event evs[kEventsPerTurn];
   int n = epoll_wait(e->ep, evs, kEventsPerTurn, 0);
-  for (int i = 0; i < n; i++) {
+  int64_t now = NowMs();
+  e->depth++;
+  for (int i = 0; i < n && e->ep >= 0; i++) {
     uint32_t slot = evs[i].data.u32;
-    if (slot < e->slots.size() && e->slots[slot]) Relay(e, e->slots[slot]);
+    if (slot == kListenerTag) Receive(e, now);
+    else if (slot < e->slots.size() && e->slots[slot]) Relay(e, e->slots[slot], now);
   }
+  e->depth--;
+  if (e->finalized && e->depth == 0) FreeEngine(e);
 }
 
 void CloseSess(UdpEngine* e, int32_t slot) {
   Sess* s = e->slots[size_t(slot)];
   if (!s) return;
+  Forget(e, s);
   close(s->fd);  // leaves the epoll set with its last descriptor
   delete s;
   e->slots[size_t(slot)] = nullptr;
@@ -122,7 +102,16 @@ void CloseSess(UdpEngine* e, int32_t slot) {
 
 void FreePoll(uv_handle_s* h) { operator delete(static_cast<void*>(h)); }
 
-void Destroy(UdpEngine* e) {
+// Closes every session socket and stops polling; the listener's descriptor stays open (Node's).
+// `napi`: false at the env's teardown or from the finalizer, where no Node-API call is made.
+void Shut(UdpEngine* e, bool napi) {
+  if (napi) {
+    Unlisten(e);
+  } else {
+    e->rx.fd = -1;  // the reference and async context go with the env
+    e->rx.callback = nullptr;
+    e->rx.async = nullptr;
+  }
   if (e->poll) {
     *reinterpret_cast<UdpEngine**>(e->poll) = nullptr;
     uv_poll_stop(static_cast<uv_poll_s*>(e->poll));
@@ -133,12 +122,24 @@ void Destroy(UdpEngine* e) {
     if (e->slots[i]) CloseSess(e, int32_t(i));
   e->slots.clear();
   e->freeSlots.clear();
+  e->byClient.clear();
   if (e->ep >= 0) close(e->ep);
   e->ep = -1;
-  delete[] e->buf;
-  e->buf = nullptr;
 }
 
+void Destroy(UdpEngine* e) { Shut(e, false); }
+
+void FreeEngine(UdpEngine* e) {
+  delete[] e->rx.bufs;
+  delete[] e->buf;
+  delete e;
+}
+
+// Collected: freed now, or when OnPoll (which called into JavaScript) returns.
+void Free(UdpEngine* e) {
+  if (e->depth > 0) e->finalized = true;
+  else FreeEngine(e);
+}
 
 UdpEngine* EngineOf(napi_env env, napi_value v) {
   void* p = nullptr;
@@ -176,18 +177,46 @@ napi_value UdpCreate(napi_env env, napi_callback_info) {
       uv_poll_init(loop, static_cast<uv_poll_s*>(e->poll), e->ep) != 0) {
     if (e->ep >= 0) close(e->ep);
     operator delete(e->poll);
-    delete[] e->buf;
-    delete e;
+    FreeEngine(e);
     napi_throw_error(env, "LB_ERR_NATIVE_RELAY", "udp: cannot poll an epoll descriptor");
     return nullptr;
   }
   *reinterpret_cast<UdpEngine**>(e->poll) = e;
   uv_poll_start(static_cast<uv_poll_s*>(e->poll), kUvReadable, OnPoll);
   uv_unref(static_cast<uv_handle_s*>(e->poll));  // the listener's socket keeps the process alive
-  return lbnative::Owned<UdpEngine, Destroy>::Wrap(env, e);
+  return lbnative::Owned<UdpEngine, Destroy, Free>::Wrap(env, e);
 }
 
-// udpOpen(engine, listenerFd, targetIp, targetPort, clientIp, clientPort, header?) -> slot, or -errno.
+// udpListen(engine, listenerFd, callback(msg, ip, port, truncated)) -> 0, or -errno. From now on
+// the engine reads the listener's socket (JavaScript stops dgram's reading of it): a registered
+// session's datagrams go to its target from C++; every other datagram goes to `callback`.
+napi_value UdpListen(napi_env env, napi_callback_info info) {
+  ARGS(3);
+  UdpEngine* e = EngineOf(env, argv[0]);
+  if (!e) return Int(env, -EBADF);
+  int32_t fd = -1;
+  napi_get_value_int32(env, argv[1], &fd);
+  napi_valuetype type;
+  napi_typeof(env, argv[2], &type);
+  if (fd < 0 || type != napi_function) return Int(env, -EINVAL);
+  if (!Listen(e, fd, argv[2])) return Int(env, -errno);
+  // dgram no longer reads the socket, so its handle no longer keeps the process alive: this does
+  uv_ref(static_cast<uv_handle_s*>(e->poll));
+  return Int(env, 0);
+}
+
+// udpUnlisten(engine): stops reading the listener's socket (JavaScript may read it again).
+napi_value UdpUnlisten(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  if (UdpEngine* e = EngineOf(env, argv[0])) {
+    Unlisten(e);
+    uv_unref(static_cast<uv_handle_s*>(e->poll));
+  }
+  return nullptr;
+}
+
+// udpOpen(engine, listenerFd, targetIp, targetPort, clientIp, clientPort, header?) -> slot, or
+// -errno. The session is registered: its client's datagrams read by the engine go to its socket.
 napi_value UdpOpen(napi_env env, napi_callback_info info) {
   ARGS(7);
   UdpEngine* e = EngineOf(env, argv[0]);
@@ -201,7 +230,7 @@ napi_value UdpOpen(napi_env env, napi_callback_info info) {
   auto* s = new Sess();
   s->listenFd = lfd;
   if (!ParseAddr(StringArg(env, argv[2]), tport, &target, &tlen) ||
-      !ParseAddr(StringArg(env, argv[4]), cport, &s->client, &s->clientLen)) {
+      !ParseAddr(StringArg(env, argv[4]), cport, &s->client, &s->clientLen) || !KeyOf(s->client, &s->key)) {
     delete s;
     return Int(env, -EINVAL);
   }
@@ -237,6 +266,7 @@ napi_value UdpOpen(napi_env env, napi_callback_info info) {
     CloseSess(e, slot);
     return Int(env, -err);
   }
+  Register(e, slot, s);
   return Int(env, slot);
 }
 
@@ -254,22 +284,14 @@ napi_value UdpSend(napi_env env, napi_callback_info info) {
   void* p = nullptr;
   size_t len = 0;
   napi_get_buffer_info(env, argv[2], &p, &len);
-  ssize_t w;
-  if (s->header.empty()) {
-    w = send(s->fd, p, len, MSG_DONTWAIT);
-  } else {
-    iovec iov[2] = {{&s->header[0], s->header.size()}, {p, len}};
-    msghdr m{};
-    m.msg_iov = iov;
-    m.msg_iovlen = 2;
-    w = sendmsg(s->fd, &m, MSG_DONTWAIT);
-  }
+  ssize_t w = SendDatagram(s, p, len);
   return Int(env, w >= 0 ? 0 : -errno);
 }
 
-// udpTake(engine, slot, out: Float64Array(5)) -> false for an unknown slot. Fills in what happened
-// since the last take: replies sent to the client (datagrams, bytes), replies dropped (send
-// buffer full, other errors), port-unreachable errors read; and zeroes them.
+// udpTake(engine, slot, out: Float64Array(10)) -> false for an unknown slot. Fills in what
+// happened since the last take (udp-engine.h: replies sent and dropped, port-unreachable errors,
+// the client's datagrams sent and dropped from C++), then how many ms ago the last datagram
+// either way was (-1: none since the last take); and zeroes them.
 napi_value UdpTake(napi_env env, napi_callback_info info) {
   ARGS(3);
   int32_t slot;
@@ -284,9 +306,31 @@ napi_value UdpTake(napi_env env, napi_callback_info info) {
       type == napi_float64_array && len >= kCount) {
     auto* d = static_cast<double*>(data);
     for (int i = 0; i < kCount; i++) d[i] = s->n[i];
+    if (len >= kTakeLength) d[kCount] = s->last < 0 ? -1 : double(NowMs() - s->last);
   }
   for (int i = 0; i < kCount; i++) s->n[i] = 0;
+  s->last = -1;
   return Bool(env, true);
+}
+
+// udpForget(engine, slot): its client's datagrams go to JavaScript again (the session must move,
+// or JavaScript wants to see them); its socket stays, replies still flow.
+napi_value UdpForget(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  UdpEngine* e = EngineOf(env, argv[0]);
+  int32_t slot;
+  if (Sess* s = SessOf(env, e, argv[1], &slot)) Forget(e, s);
+  return nullptr;
+}
+
+// udpRegister(engine, slot) -> false for an unknown slot: its client's datagrams go out from C++ again.
+napi_value UdpRegister(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  UdpEngine* e = EngineOf(env, argv[0]);
+  int32_t slot;
+  Sess* s = SessOf(env, e, argv[1], &slot);
+  if (s) Register(e, slot, s);
+  return Bool(env, s != nullptr);
 }
 
 // udpClose(engine, slot): closes the session's socket (take its counters first).
@@ -298,10 +342,10 @@ napi_value UdpClose(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// udpDestroy(engine): closes every session socket and stops polling.
+// udpDestroy(engine): stops reading the listener's socket, closes every session socket, stops polling.
 napi_value UdpDestroy(napi_env env, napi_callback_info info) {
   ARGS(1);
-  if (UdpEngine* e = EngineOf(env, argv[0])) Destroy(e);
+  if (UdpEngine* e = EngineOf(env, argv[0])) Shut(e, true);
   return nullptr;
 }
 
@@ -310,11 +354,9 @@ napi_value UdpDestroy(napi_env env, napi_callback_info info) {
 // Adds the udp* functions to the addon's exports (called from relay.cc's Init).
 void RegisterUdp(napi_env env, napi_value exports) {
   const lbnative::Fn fns[] = {
-      {"udpCreate", UdpCreate},
-      {"udpOpen", UdpOpen},
-      {"udpSend", UdpSend},
-      {"udpTake", UdpTake},
-      {"udpClose", UdpClose},
+      {"udpCreate", UdpCreate},   {"udpListen", UdpListen},     {"udpUnlisten", UdpUnlisten},
+      {"udpOpen", UdpOpen},       {"udpSend", UdpSend},         {"udpTake", UdpTake},
+      {"udpForget", UdpForget},   {"udpRegister", UdpRegister}, {"udpClose", UdpClose},
       {"udpDestroy", UdpDestroy},
   };
   lbnative::Define(env, exports, fns);

@@ -17,7 +17,9 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'native', 'relay.cc');
 // Compiled with relay.cc into the same addon: the UDP fast path (issue 13).
-const sources = [src, join(root, 'native', 'udp-reply.cc')];
+const sources = [src, join(root, 'native', 'udp-reply.cc'), join(root, 'native', 'udp-receive.cc')];
+// Not compiled on their own, but a change to them rebuilds.
+const headers = ['napi-common.h', 'udp-engine.h'].map((f) => join(root, 'native', f));
 const out = join(root, 'native', 'build', 'relay.node');
 const statusFile = join(root, 'native', 'build', 'build-status.json');
 const say = (msg) => console.log(`build-native: ${msg}`);
@@ -64,7 +66,7 @@ function main() {
   if (process.platform !== 'linux') return say(`skipped (${process.platform}: epoll is Linux-only); relay: js`);
   if (!existsSync(src)) return say('skipped (no native/relay.cc)');
   const force = process.argv.includes('--force');
-  const newest = Math.max(...sources.filter((f) => existsSync(f)).map((f) => statSync(f).mtimeMs));
+  const newest = Math.max(...[...sources, ...headers].filter((f) => existsSync(f)).map((f) => statSync(f).mtimeMs));
   if (!force && existsSync(out) && statSync(out).mtimeMs >= newest) return;
   const inc = includeDir();
   if (!inc) return warn('no Node-API headers: npm package node-api-headers');

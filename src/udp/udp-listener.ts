@@ -1,4 +1,4 @@
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import { formatHostPort } from '../core/address.js';
@@ -8,7 +8,7 @@ import type { TargetId } from '../core/types.js';
 import type { Logger } from '../log/logger.js';
 import { Sweeper } from '../proxy/sweeper.js';
 import type { SocketSource } from '../supervisor/socket-spec.js';
-import { NativeUdp, udpSocketFd, type UdpAddon } from './native-udp.js';
+import { NativeUdp, udpHandle, udpSocketFd, type RawUdp, type UdpAddon } from './native-udp.js';
 import { SessionTable, type SessionPolicy } from './session-table.js';
 import { UdpSession, type SessionHost, type UdpPoolContext } from './udp-session.js';
 import {
@@ -35,11 +35,6 @@ export interface UdpListenerSettings {
   readonly sockets?: SocketSource | undefined;
   /** The native addon's UDP fast path for the sessions' upstream sockets (native/udp-reply.cc), if any. */
   readonly native?: UdpAddon | undefined;
-}
-
-/** The raw libuv handle of an inherited socket: this process owns it, and may stop reading it. */
-interface RawUdp {
-  recvStop(): number;
 }
 
 /** How a listener handles a client's first datagram, swapped as a whole on reload. */
@@ -179,18 +174,41 @@ export class UdpListener implements SessionHost {
     sock.on('error', (e: NodeJS.ErrnoException) =>
       this.log.warn({ listener: this.name, err: e.code ?? e.message }, 'udp socket error'),
     );
-    sock.on('message', (msg, rinfo) => this.#onMessage(msg, rinfo));
+    sock.on('message', (msg, r) => this.#onMessage(msg, r.address, r.port));
     this.#sock = sock;
     this.#inherited = inherited?.handle as RawUdp | undefined;
     const fd = s.native ? udpSocketFd(sock) : -1;
-    if (s.native && fd >= 0) this.#native = new NativeUdp(s.native, fd);
+    if (s.native && fd >= 0) this.#startNative(new NativeUdp(s.native, fd), sock);
   }
 
-  #onMessage(msg: Buffer, r: RemoteInfo): void {
-    let s = this.#table.get(r.address, r.port);
+  /**
+   * The engine reads the listener's socket (native/udp-receive.cc): established sessions'
+   * datagrams go out without JavaScript; the rest comes to #onMessage as from dgram.
+   */
+  #startNative(native: NativeUdp, sock: Socket): void {
+    this.#native = native;
+    const handle = udpHandle(sock);
+    const r = handle
+      ? native.receive(handle, (msg, ip, port, truncated) => {
+          try {
+            if (truncated) return this.#count('too_large', `${ip}:${port}: truncated at ${msg.length} bytes`);
+            this.#onMessage(msg, ip, port);
+          } catch (e) {
+            this.log.error(
+              { listener: this.name, err: e instanceof Error ? e.message : String(e) },
+              'udp datagram failed',
+            );
+          }
+        })
+      : -1;
+    if (r !== 0) this.log.warn({ listener: this.name, err: r }, 'udp: the listener socket stays read by dgram');
+  }
+
+  #onMessage(msg: Buffer, ip: string, port: number): void {
+    let s = this.#table.get(ip, port);
     if (!s) {
       if (this.#stopping) return this.#count('shutdown', 'listener stopping');
-      s = this.#open(r);
+      s = this.#open(ip, port);
       if (!s) return;
     }
     this.stats.traffic.datagramsFromClient++;
@@ -198,29 +216,29 @@ export class UdpListener implements SessionHost {
     s.forward(msg);
   }
 
-  #open(r: RemoteInfo): UdpSession | undefined {
-    const refused = this.#table.admit(r.address);
-    if (refused) return this.#count(refused.reason, refused.detail, r);
+  #open(ip: string, port: number): UdpSession | undefined {
+    const refused = this.#table.admit(ip);
+    if (refused) return this.#count(refused.reason, `${ip}:${port}: ${refused.detail}`);
     const route = this.#pipeline.route();
     if (!route) {
-      this.#table.release(r.address);
-      return this.#count('no_healthy_target', 'no pool', r);
+      this.#table.release(ip);
+      return this.#count('no_healthy_target', `${ip}:${port}: no pool`);
     }
     this.now = performance.now();
-    const s = new UdpSession(r.address, r.port, route.ctx, this, route.header?.(r.address, r.port), route.idleMs);
+    const s = new UdpSession(ip, port, route.ctx, this, route.header?.(ip, port), route.idleMs);
     if (!s.pick()) {
-      this.#table.release(r.address);
-      return this.#count('no_healthy_target', `pool ${route.ctx.name} has no target for ${r.address}`, r);
+      this.#table.release(ip);
+      return this.#count('no_healthy_target', `${ip}:${port}: pool ${route.ctx.name} has no target for ${ip}`);
     }
-    this.#table.add(r.address, r.port, s);
+    this.#table.add(ip, port, s);
     this.stats.sessionsTotal++;
     this.#sweeper.wake();
     return s;
   }
 
-  #count(reason: UdpDropReason, detail: string, r?: RemoteInfo): undefined {
+  #count(reason: UdpDropReason, detail: string): undefined {
     countDrop(this.stats.drops, reason);
-    this.observer.onUdpDrop?.(this.name, reason, r ? `${r.address}:${r.port}: ${detail}` : detail);
+    this.observer.onUdpDrop?.(this.name, reason, detail);
     return undefined;
   }
 
@@ -242,6 +260,11 @@ export class UdpListener implements SessionHost {
   replied(datagrams: number, bytes: number): void {
     this.stats.traffic.datagramsToClient += datagrams;
     this.stats.traffic.bytesToClient += bytes;
+  }
+
+  received(datagrams: number, bytes: number): void {
+    this.stats.traffic.datagramsFromClient += datagrams;
+    this.stats.traffic.bytesFromClient += bytes;
   }
 
   reserve(bytes: number): boolean {
@@ -313,6 +336,7 @@ export class UdpListener implements SessionHost {
    */
   handOver(): void {
     this.#stopping = true;
+    this.#native?.stopReceiving();
     this.#handedOver = this.#inherited?.recvStop() === 0;
   }
 

@@ -40,6 +40,8 @@ export interface SessionHost {
   readonly native: NativeUdp | undefined;
   /** Replies the native path sent to the client, for the listener's counters. */
   replied(datagrams: number, bytes: number): void;
+  /** The client's datagrams the native path read and forwarded (or dropped), for the listener's counters. */
+  received(datagrams: number, bytes: number): void;
   drop(reason: UdpDropReason, s: UdpSession, detail: string): void;
   /** Per-target counters, kept by the listener's stats. */
   targetTraffic(pool: string, target: TargetId, started: boolean): Traffic;
@@ -70,6 +72,8 @@ export class UdpSession {
   /** The upstream socket in the native fast path (its slot in `#native`), or -1: a dgram socket. */
   #slot = -1;
   #native: NativeUdp | undefined;
+  /** The native engine forwards the client's datagrams itself (else they come to `forward`). */
+  #registered = false;
   #answered = false;
   /** The native socket could not open (out of descriptors): this datagram is dropped. */
   #openFailed = false;
@@ -121,6 +125,8 @@ export class UdpSession {
       }
       this.#count(msg.length, true);
       if (r !== 0) this.#sendFailed(r);
+      // forgotten while its target was down or refused, and it stays: the engine forwards again
+      if (!this.#registered) this.#registered = this.#native!.register(this.#slot);
       return;
     }
     this.#count(msg.length, true);
@@ -146,17 +152,24 @@ export class UdpSession {
     this.host.drop('port_unreachable', this, `${t.id} port unreachable`);
   }
 
-  /** Brings in what the native path did since the last look: replies sent, replies dropped, refusals. */
+  /**
+   * Brings in what the native path did since the last look: the client's datagrams it forwarded
+   * or dropped, replies sent and dropped, refusals, the time of the last datagram. A session that
+   * must move (its target down, removed or refusing) is unregistered: its next datagram comes to
+   * `forward`, which moves it.
+   */
   sync(): void {
     if (this.#slot < 0) return;
     const n = this.#native!.take(this.#slot);
     const t = this.target;
     if (!n || !t) return;
+    this.#syncFromClient(n);
     const datagrams = n[TAKEN.datagrams]!;
     const bytes = n[TAKEN.bytes]!;
     const [full, errors, refused] = [n[TAKEN.full]!, n[TAKEN.errors]!, n[TAKEN.refused]!];
+    const age = n[TAKEN.ageMs]!;
+    if (age >= 0) this.seen = Math.max(this.seen, performance.now() - age);
     if (datagrams > 0) {
-      this.seen = this.host.now;
       if (!this.#answered) {
         this.#answered = true;
         this.ctx.health.reportConnectSuccess(t.id);
@@ -170,6 +183,24 @@ export class UdpSession {
     for (let i = 0; i < full; i++) this.host.drop('buffer_full', this, 'reply queue full');
     for (let i = 0; i < errors; i++) this.host.drop('send_error', this, `${t.id}: reply not sent`);
     for (let i = 0; i < refused; i++) this.#refusedBy(t);
+    if (this.#registered && (this.#refused || !t.eligible)) {
+      this.#native!.forget(this.#slot);
+      this.#registered = false;
+    }
+  }
+
+  /** The client's datagrams the engine read and sent (or dropped: send buffer full, an error). */
+  #syncFromClient(n: Float64Array): void {
+    const datagrams = n[TAKEN.inDatagrams]!;
+    if (datagrams === 0) return;
+    const bytes = n[TAKEN.inBytes]!;
+    for (const c of [this.traffic, this.#segment, this.#targetTraffic]) {
+      c.datagramsFromClient += datagrams;
+      c.bytesFromClient += bytes;
+    }
+    this.host.received(datagrams, bytes);
+    for (let i = 0; i < n[TAKEN.inFull]!; i++) this.host.drop('buffer_full', this, 'upstream send queue full');
+    for (let i = 0; i < n[TAKEN.inErrors]!; i++) this.host.drop('send_error', this, `${this.target?.id}: not sent`);
   }
 
   #send(msg: Buffer): void {
@@ -230,6 +261,7 @@ export class UdpSession {
     if (slot >= 0) {
       this.#slot = slot;
       this.#native = native;
+      this.#registered = true; // udpOpen registers the client's address
       this.#ready = true;
       return;
     }
@@ -271,6 +303,7 @@ export class UdpSession {
       this.sync(); // its last replies count for this target
       this.#native!.close(this.#slot);
       this.#slot = -1;
+      this.#registered = false;
       this.#native = undefined;
     }
     const sock = this.#sock;

@@ -101,7 +101,7 @@ function buildTree(source?: string): { dir: string; run(env: NodeJS.ProcessEnv):
   mkdirSync(join(dir, 'native'));
   copyFileSync(BUILD_SCRIPT, join(dir, 'scripts', 'build-native.mjs'));
   symlinkSync(fileURLToPath(new URL('../../node_modules', import.meta.url)), join(dir, 'node_modules')); // node-api-headers
-  for (const file of ['relay.cc', 'udp-reply.cc', 'napi-common.h'])
+  for (const file of ['relay.cc', 'udp-reply.cc', 'udp-receive.cc', 'napi-common.h', 'udp-engine.h'])
     copyFileSync(fileURLToPath(new URL(`../../native/${file}`, import.meta.url)), join(dir, 'native', file));
   if (source !== undefined) writeFileSync(join(dir, 'native', 'relay.cc'), source);
   return {

@@ -1,0 +1,173 @@
+// The listener's socket read in C++ (issue 13): the clients' datagrams without dgram.
+//
+// Through dgram every client datagram cost a 64 KiB malloc, a Buffer, an rinfo object, a call
+// into JavaScript, the session lookup and a Node-API call to send it. Here a batch is read with
+// recvmmsg into buffers of our own, the client's address is looked up in a hash map (sockaddr ->
+// session slot, no string), and a known session's datagram leaves on its connected upstream
+// socket with one send(2). JavaScript gets, one call each, only what it must decide: a new
+// client, a session it unregistered (its target went down or was removed, it refused), a
+// datagram too large to forward with its PROXY header, and a truncated one.
+
+#include "udp-engine.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sys/epoll.h>
+#include <time.h>
+
+namespace lbudp {
+
+namespace {
+
+constexpr unsigned kBatch = 32;  // datagrams per recvmmsg
+constexpr int kBatchesPerTurn = 4;  // then the other descriptors and Node's own I/O get a turn
+
+// Sends a known session's datagram. false: JavaScript must see it (the target refused).
+bool Forward(Sess* s, char* p, size_t len, int64_t now) {
+  ssize_t w = SendDatagram(s, p, len);
+  if (w < 0 && errno == ECONNREFUSED) {
+    s->n[kRefused]++;  // an ICMP error the send returned: JavaScript moves the session
+    return false;
+  }
+  s->n[kInDatagrams]++;
+  s->n[kInBytes] += double(len);
+  s->last = now;
+  if (w >= 0) return true;
+  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) s->n[kInFull]++;  // dropped, never queued
+  else s->n[kInErrors]++;
+  return true;
+}
+
+// One call into JavaScript: callback(msg, ip, port, truncated). A callback scope (through
+// napi_make_callback), so that process.nextTick and microtasks run after it; the callback catches
+// and logs its own exceptions, and anything left pending is cleared here, never thrown into libuv.
+void ToJs(UdpEngine* e, const char* p, size_t len, const sockaddr_storage& from, bool truncated) {
+  napi_env env = e->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  char ip[INET6_ADDRSTRLEN] = "";
+  int port = 0;
+  if (from.ss_family == AF_INET) {
+    auto* a = reinterpret_cast<const sockaddr_in*>(&from);
+    inet_ntop(AF_INET, &a->sin_addr, ip, sizeof ip);
+    port = ntohs(a->sin_port);
+  } else if (from.ss_family == AF_INET6) {
+    auto* a = reinterpret_cast<const sockaddr_in6*>(&from);
+    inet_ntop(AF_INET6, &a->sin6_addr, ip, sizeof ip);
+    port = ntohs(a->sin6_port);
+  }
+  napi_value argv[4], fn, global;
+  void* data = nullptr;
+  napi_create_buffer_copy(env, len, p, &data, &argv[0]);
+  napi_create_string_utf8(env, ip, NAPI_AUTO_LENGTH, &argv[1]);
+  napi_create_int32(env, port, &argv[2]);
+  napi_get_boolean(env, truncated, &argv[3]);
+  napi_get_global(env, &global);
+  if (napi_get_reference_value(env, e->rx.callback, &fn) == napi_ok && fn)
+    napi_make_callback(env, e->rx.async, global, fn, 4, argv, nullptr);
+  bool pending = false;
+  napi_value ex;
+  if (napi_is_exception_pending(env, &pending) == napi_ok && pending) napi_get_and_clear_last_exception(env, &ex);
+  napi_close_handle_scope(env, scope);
+}
+
+void FreeBuffers(Receiver* rx) {
+  delete[] rx->bufs;
+  rx->bufs = nullptr;
+  rx->msgs.clear();
+  rx->iovs.clear();
+  rx->from.clear();
+}
+
+}  // namespace
+
+int64_t NowMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+void Receive(UdpEngine* e, int64_t now) {
+  Receiver& rx = e->rx;
+  for (int b = 0; b < kBatchesPerTurn && rx.fd >= 0; b++) {
+    for (unsigned i = 0; i < kBatch; i++) {
+      rx.msgs[i].msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+      rx.msgs[i].msg_hdr.msg_flags = 0;
+    }
+    int n = recvmmsg(rx.fd, rx.msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;  // EAGAIN: read all; anything else (an ICMP error on the listener) is cleared by the read
+    }
+    for (int i = 0; i < n; i++) {
+      char* p = rx.bufs + size_t(i) * kMaxDatagram;
+      size_t len = rx.msgs[i].msg_len;
+      bool truncated = (rx.msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+      Key k;
+      if (!truncated && KeyOf(rx.from[size_t(i)], &k)) {
+        auto it = e->byClient.find(k);
+        Sess* s = it == e->byClient.end() ? nullptr : e->slots[size_t(it->second)];
+        if (s && s->n[kRefused] == 0 && len + s->header.size() <= kMaxForward && Forward(s, p, len, now)) continue;
+      }
+      ToJs(e, p, len, rx.from[size_t(i)], truncated);
+      if (rx.fd < 0 || e->ep < 0) return;  // JavaScript stopped the reading (a hand-over) or the engine
+    }
+    if (unsigned(n) < kBatch) return;
+  }
+}
+
+bool Listen(UdpEngine* e, int fd, napi_value callback) {
+  Receiver& rx = e->rx;
+  if (rx.fd >= 0) {
+    errno = EALREADY;
+    return false;
+  }
+  if (!rx.bufs) {
+    rx.bufs = new char[kBatch * kMaxDatagram];
+    rx.msgs.assign(kBatch, mmsghdr{});
+    rx.iovs.assign(kBatch, iovec{});
+    rx.from.assign(kBatch, sockaddr_storage{});
+    for (unsigned i = 0; i < kBatch; i++) {
+      rx.iovs[i] = {rx.bufs + size_t(i) * kMaxDatagram, kMaxDatagram};
+      rx.msgs[i].msg_hdr.msg_iov = &rx.iovs[i];
+      rx.msgs[i].msg_hdr.msg_iovlen = 1;
+      rx.msgs[i].msg_hdr.msg_name = &rx.from[i];
+    }
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u32 = kListenerTag;
+  if (epoll_ctl(e->ep, EPOLL_CTL_ADD, fd, &ev) != 0) return false;
+  napi_value resource, name;
+  napi_create_object(e->env, &resource);
+  napi_create_string_utf8(e->env, "lb:udp-receive", NAPI_AUTO_LENGTH, &name);
+  napi_create_reference(e->env, callback, 1, &rx.callback);
+  napi_async_init(e->env, resource, name, &rx.async);
+  rx.fd = fd;
+  return true;
+}
+
+void Unlisten(UdpEngine* e) {
+  Receiver& rx = e->rx;
+  if (rx.fd >= 0 && e->ep >= 0) epoll_ctl(e->ep, EPOLL_CTL_DEL, rx.fd, nullptr);
+  rx.fd = -1;
+  if (rx.callback) napi_delete_reference(e->env, rx.callback);
+  if (rx.async) napi_async_destroy(e->env, rx.async);
+  rx.callback = nullptr;
+  rx.async = nullptr;
+  if (e->depth == 0) FreeBuffers(&rx);  // else Receive is still reading them: freed with the engine
+}
+
+void Register(UdpEngine* e, int32_t slot, Sess* s) {
+  e->byClient[s->key] = slot;
+  s->registered = true;
+}
+
+void Forget(UdpEngine* e, Sess* s) {
+  if (!s->registered) return;
+  s->registered = false;
+  auto it = e->byClient.find(s->key);
+  if (it != e->byClient.end() && e->slots[size_t(it->second)] == s) e->byClient.erase(it);
+}
+
+}  // namespace lbudp
