@@ -6,6 +6,9 @@ export interface SampleServers {
   stop(): Promise<void>;
 }
 
+/** Where `--with-servers` starts them: the targets the command line uses when given none. */
+export const SAMPLE_SERVERS = { count: 3, basePort: 5001, host: '127.0.0.1', echo: false } as const;
+
 /**
  * The sample backends of the quick start: HTTP servers answering `Hello from server N`, or raw
  * TCP echo servers with `echo`. Port 0 picks free ports (tests).

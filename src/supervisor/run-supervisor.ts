@@ -14,12 +14,19 @@ export const shouldSupervise = (env: NodeJS.ProcessEnv): boolean =>
  * The started process: runs the program (this same command line) as generation 1, and a new
  * generation on SIGUSR2 or POST /api/upgrade. Its PID stays for the life of the service.
  */
-export async function runSupervisor(o: { logLevel?: string; logFormat?: string }): Promise<void> {
+export async function runSupervisor(o: {
+  logLevel?: string;
+  logFormat?: string;
+  withServers?: boolean;
+}): Promise<void> {
   const logger = createLogger({
     level: (o.logLevel ?? 'info') as LogLevel,
     format: o.logFormat as LogFormat | undefined,
   });
   const log = logger.log.child({ component: 'supervisor' });
+  // The sample servers of `npm start` outlive generations here: started by a generation, they
+  // would stop with it and leave the next one forwarding to nothing after an upgrade.
+  if (o.withServers === true) await startSamples(log);
   const supervisor = new Supervisor({
     command: {
       execPath: process.execPath,
@@ -37,4 +44,13 @@ export async function runSupervisor(o: { logLevel?: string; logFormat?: string }
   process.on('SIGUSR2', () => void supervisor.upgrade('signal'));
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => supervisor.signal(sig));
   await supervisor.start();
+}
+
+async function startSamples(log: { warn(msg: string): void }): Promise<void> {
+  const { startSampleServers, SAMPLE_SERVERS } = await import('../servers/sample-servers.js');
+  try {
+    await startSampleServers(SAMPLE_SERVERS); // they end with this process
+  } catch (e) {
+    log.warn(`sample servers not started (${e instanceof Error ? e.message : String(e)}); are they already running?`);
+  }
 }
