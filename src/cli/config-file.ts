@@ -10,7 +10,16 @@ import { runBalancer } from './run.js';
 // Flags that still mean something next to --config: they are about this process, not the
 // listeners and pools the file describes. Logging flags override the file's `log` section, and
 // --workers its `workers`.
-const ALONGSIDE_CONFIG = new Set(['config', 'watch', 'logLevel', 'logFormat', 'accessLog', 'withServers', 'workers']);
+const ALONGSIDE_CONFIG = new Set([
+  'config',
+  'watch',
+  'logLevel',
+  'logFormat',
+  'accessLog',
+  'withServers',
+  'workers',
+  'pidFile',
+]);
 
 /** Refuses PORT, --backend and the other flags the config file replaces. */
 export function checkConfigFlags(cmd: Command): void {

@@ -4,6 +4,8 @@ import { describeError, InvalidArgumentError, isLbError } from '../core/errors.j
 import { packageVersion } from '../core/version.js';
 import { runSupervisor, shouldSupervise } from '../supervisor/run-supervisor.js';
 import type { RunOptions } from './run.js';
+import { writePidFile } from './pid-file.js';
+import { GENERATION_ENV } from '../supervisor/messages.js';
 
 // The started process is the supervisor by default: it loads only the supervisor, the logger and
 // the command line. The program itself (./run.js and all it imports, about 25 MB of resident
@@ -57,33 +59,44 @@ const program = new Command('loadbalancer')
     'Node accepts every connection, the native relay only moves bytes (config nativeAccept)',
   )
   .addOption(new Option('--with-servers', 'also start the three sample servers (npm start)'))
+  .option('--pid-file <file>', 'write the PID to signal (reload, upgrade, stop) to this file; removed at exit')
   .option('-c, --config <file>', 'run from a YAML or JSON config file (docs/configuration.md) instead of the flags')
   .option('--watch', 'with --config: reload when the file changes (SIGHUP always reloads)')
   .showHelpAfterError(false)
   .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'loadbalancer: ')) })
-  .action(async (port: string, opts: RunOptions & { config?: string; watch?: boolean }, cmd: Command) => {
-    // The started process supervises: it holds the sockets and runs this same command line as
-    // program generations (upgrade: SIGUSR2). The generation below does the rest.
-    if (shouldSupervise(process.env)) {
-      await runSupervisor(opts).catch(fail);
-      return;
-    }
-    if (opts.config !== undefined) {
-      const { runConfigFile } = await import('./config-file.js');
-      await runConfigFile(cmd, opts.config, opts).catch(fail);
-      return;
-    }
-    if (opts.watch === true) fail(new InvalidArgumentError('--watch needs --config FILE'));
-    const { cliConfig, runBalancer } = await import('./run.js');
-    const { config, usingSamples } = (() => {
-      try {
-        return cliConfig(port, opts);
-      } catch (e) {
-        return fail(e);
+  .action(
+    async (port: string, opts: RunOptions & { config?: string; watch?: boolean; pidFile?: string }, cmd: Command) => {
+      // The started process only: a generation's parent (the supervisor) wrote it.
+      if (opts.pidFile !== undefined && process.env[GENERATION_ENV] === undefined) {
+        try {
+          writePidFile(opts.pidFile);
+        } catch (e) {
+          fail(e);
+        }
       }
-    })();
-    await runBalancer(config, { usingSamples, withServers: opts.withServers === true }).catch(fail);
-  });
+      // The started process supervises: it holds the sockets and runs this same command line as
+      // program generations (upgrade: SIGUSR2). The generation below does the rest.
+      if (shouldSupervise(process.env)) {
+        await runSupervisor(opts).catch(fail);
+        return;
+      }
+      if (opts.config !== undefined) {
+        const { runConfigFile } = await import('./config-file.js');
+        await runConfigFile(cmd, opts.config, opts).catch(fail);
+        return;
+      }
+      if (opts.watch === true) fail(new InvalidArgumentError('--watch needs --config FILE'));
+      const { cliConfig, runBalancer } = await import('./run.js');
+      const { config, usingSamples } = (() => {
+        try {
+          return cliConfig(port, opts);
+        } catch (e) {
+          return fail(e);
+        }
+      })();
+      await runBalancer(config, { usingSamples, withServers: opts.withServers === true }).catch(fail);
+    },
+  );
 
 program
   .command('check')
