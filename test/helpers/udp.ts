@@ -6,6 +6,16 @@ import { configDir } from './config-file.js';
 import { startCli, type RunningCli } from './cli.js';
 import { series } from './prom-text.js';
 
+/**
+ * The relay the UDP tests run the load balancer on: the default (the native engine when the
+ * addon is built), or with LB_TEST_UDP_RELAY=js the dgram path (udp-relay-js.test.ts runs them so).
+ */
+export const UDP_RELAY = process.env.LB_TEST_UDP_RELAY === 'js' ? 'js' : undefined;
+/** CLI flags for UDP_RELAY. */
+export const udpRelayArgs = (): string[] => (UDP_RELAY ? ['--relay', UDP_RELAY] : []);
+/** A config file's content for UDP_RELAY. */
+export const withUdpRelay = <T extends object>(config: T): T => (UDP_RELAY ? { relay: UDP_RELAY, ...config } : config);
+
 /** A free UDP port on 127.0.0.1 (bound, read, closed: for peers that cannot take port 0). */
 export async function freeUdpPort(): Promise<number> {
   const s = createSocket('udp4');
@@ -52,6 +62,15 @@ export async function udpEcho(name: string, port = 0): Promise<UdpPeer> {
     },
     close: () => new Promise<void>((r) => s.close(() => r())),
   };
+}
+
+/** A UDP socket bound on 127.0.0.1 (any port), closed when the test `t` ends. */
+export async function boundSocket(t: TestContext): Promise<Socket> {
+  const s = createSocket('udp4');
+  s.bind(0, '127.0.0.1');
+  await once(s, 'listening');
+  t.after(() => new Promise<void>((r) => s.close(() => r())));
+  return s;
 }
 
 /** An echo peer closed when the test `t` ends. */
@@ -180,13 +199,14 @@ export async function startUdpLb(
   opts: { env?: NodeJS.ProcessEnv } = {},
 ): Promise<UdpLb> {
   const dir = configDir();
-  const full = { admin: { bind: '127.0.0.1:0' }, log: { format: 'json' }, ...config };
+  const full = withUdpRelay({ admin: { bind: '127.0.0.1:0' }, log: { format: 'json' }, ...config });
   const file = dir.write('lb.yaml', full);
   const lb = await startCli(['--config', file], { ready: UDP_READY, ...opts }).catch((e: unknown) => {
     dir.remove();
     throw e;
   });
   const admin = /Admin API listening on (\S+)/.exec(lb.stdout())![1]!;
+  if (UDP_RELAY && !lb.stdout().includes(`Relay: ${UDP_RELAY}`)) throw new Error(`not on relay ${UDP_RELAY}`);
   const status = async (): Promise<UdpStatus> => (await (await fetch(`${admin}/api/status`)).json()) as UdpStatus;
   const metrics = async (): Promise<string> => (await fetch(`${admin}/metrics`)).text();
   const ports = new Map((await status()).udpListeners.map((l) => [l.name, Number(l.address.split(':').pop())]));

@@ -4,7 +4,7 @@ import { startCli, type RunningCli } from '../../helpers/cli.js';
 import { requireProgram } from '../../helpers/programs.js';
 import { eventually } from '../../helpers/net.js';
 import { startDnsmasq, type Dnsmasq } from '../../helpers/dnsmasq.js';
-import { clientOf, dig, dnsQuery, firstA, startUdpLb, UDP_READY, UdpClient } from '../../helpers/udp.js';
+import { clientOf, dig, dnsQuery, firstA, startUdpLb, UDP_READY, UdpClient, udpRelayArgs } from '../../helpers/udp.js';
 
 /** Two dnsmasq answering www.lb.test differently, and the load balancer (`--udp`) in front. */
 async function dnsPair(t: TestContext, healthInterval: string) {
@@ -15,7 +15,7 @@ async function dnsPair(t: TestContext, healthInterval: string) {
   const b: Dnsmasq = await startDnsmasq('lb.test', { hosts: { 'www.lb.test': ['10.0.0.2'] } });
   stops.push(() => b.close());
   const backends = `127.0.0.1:${a.port},127.0.0.1:${b.port}`;
-  const args = ['0', '--udp', '--host', '127.0.0.1', '-b', backends, '--log-format', 'json'];
+  const args = ['0', '--udp', '--host', '127.0.0.1', '-b', backends, '--log-format', 'json', ...udpRelayArgs()];
   const lb: RunningCli = await startCli([...args, '--health-interval', healthInterval], { ready: UDP_READY });
   stops.push(() => lb.stop());
   return { a, b, lb, stops };

@@ -1,31 +1,21 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSocket, type Socket } from 'node:dgram';
-import { once } from 'node:events';
 import { loadRelayAddon } from '../../../src/proxy/native-addon.js';
 import { NativeUdp, SEND_REFUSED, TAKEN, udpFunctions, udpSocketFd } from '../../../src/udp/native-udp.js';
 import { startCli } from '../../helpers/cli.js';
 import { configDir } from '../../helpers/config-file.js';
 import { eventually } from '../../helpers/net.js';
-import { clientOf, freeUdpPort, peerOf, UDP_READY } from '../../helpers/udp.js';
+import { boundSocket, clientOf, freeUdpPort, peerOf, UDP_READY } from '../../helpers/udp.js';
 
 // The native fast path of UDP sessions (native/udp-reply.cc) with real sockets on 127.0.0.1, and
 // the JavaScript path (relay: js) through the CLI: both serve a session the same way.
 
 const addon = udpFunctions(loadRelayAddon().addon);
 
-async function bound(t: TestContext): Promise<Socket> {
-  const s = createSocket('udp4');
-  s.bind(0, '127.0.0.1');
-  await once(s, 'listening');
-  t.after(() => new Promise<void>((r) => s.close(() => r())));
-  return s;
-}
-
 /** A listener socket, a native engine on its descriptor, and a client of it. */
 async function setup(t: TestContext) {
-  const listener = await bound(t);
-  const client = await bound(t);
+  const listener = await boundSocket(t);
+  const client = await boundSocket(t);
   const native = new NativeUdp(addon!, udpSocketFd(listener));
   t.after(() => native.destroy());
   const fromListener: { msg: Buffer; port: number }[] = [];

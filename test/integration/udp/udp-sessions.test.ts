@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { startCli, type RunningCli } from '../../helpers/cli.js';
 import { configDir } from '../../helpers/config-file.js';
 import { eventually } from '../../helpers/net.js';
-import { clientOf, UDP_READY, udpEcho, type UdpPeer } from '../../helpers/udp.js';
+import { clientOf, UDP_READY, udpEcho, withUdpRelay, type UdpPeer } from '../../helpers/udp.js';
 import { V2_SIGNATURE } from '../../../src/protocol/proxy-protocol/types.js';
 import { decodeV2 } from '../../../src/protocol/proxy-protocol/decode-v2.js';
 
@@ -21,19 +21,20 @@ interface Stack {
 async function stack(t: TestContext, names: string[], pool: object = {}, listener: object = {}): Promise<Stack> {
   const targets = await Promise.all(names.map((n) => udpEcho(n)));
   const dir = configDir();
-  const config = (ts: readonly UdpPeer[], p = pool, l = listener): unknown => ({
-    listeners: { dns: { bind: '127.0.0.1:0', protocol: 'udp', pool: 'echo', ...l } },
-    pools: {
-      echo: {
-        targets: ts.map((x) => `127.0.0.1:${x.port}`),
-        idleTimeout: '30s',
-        healthCheck: { type: 'none' },
-        ...p,
+  const config = (ts: readonly UdpPeer[], p = pool, l = listener): unknown =>
+    withUdpRelay({
+      listeners: { dns: { bind: '127.0.0.1:0', protocol: 'udp', pool: 'echo', ...l } },
+      pools: {
+        echo: {
+          targets: ts.map((x) => `127.0.0.1:${x.port}`),
+          idleTimeout: '30s',
+          healthCheck: { type: 'none' },
+          ...p,
+        },
       },
-    },
-    admin: { bind: '127.0.0.1:0' },
-    log: { format: 'json' },
-  });
+      admin: { bind: '127.0.0.1:0' },
+      log: { format: 'json' },
+    });
   const file = dir.write('lb.yaml', config(targets));
   const lb = await startCli(['--config', file], { ready: UDP_READY });
   t.after(async () => {

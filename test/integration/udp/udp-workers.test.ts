@@ -4,7 +4,7 @@ import { startCli } from '../../helpers/cli.js';
 import { eventually } from '../../helpers/net.js';
 import { nodeBinary, nodeCacheDir } from '../../helpers/node-versions.js';
 import { series } from '../../helpers/prom-text.js';
-import { freeUdpPort, UdpClient, udpEcho } from '../../helpers/udp.js';
+import { freeUdpPort, UdpClient, udpEcho, udpRelayArgs } from '../../helpers/udp.js';
 
 // --workers N with UDP (src/udp/udp-workers.ts). node:cluster shares one dgram socket between the
 // workers, and the kernel would hand one client's datagrams to either: so only worker 1 binds
@@ -20,7 +20,7 @@ async function clusterRun(t: TestContext, opts: { node?: string; env?: NodeJS.Pr
   t.after(() => Promise.all([a.close(), b.close()]));
   const port = await freeUdpPort(); // workers bind the same port: it must be a fixed one
   const args = [String(port), '--udp', '--host', '127.0.0.1', '-b', `127.0.0.1:${a.port},127.0.0.1:${b.port}`];
-  const extra = ['--health-interval', '0', '--log-format', 'json'];
+  const extra = ['--health-interval', '0', '--log-format', 'json', ...udpRelayArgs()];
   const lb = await startCli([...args, ...extra, '--workers', '2', '--admin', '127.0.0.1:0'], {
     // a cluster primary binds no UDP socket: the admin line is its banner
     ready: /Admin API listening on http:\/\/127\.0\.0\.1:(\d+)/,

@@ -1,0 +1,196 @@
+import { test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { loadRelayAddon } from '../../../src/proxy/native-addon.js';
+import { NativeUdp, TAKEN, udpFunctions, udpHandle, udpSocketFd } from '../../../src/udp/native-udp.js';
+import { eventually } from '../../helpers/net.js';
+import { trafficPid } from '../../helpers/supervised.js';
+import { boundSocket, clientOf, peerOf, startUdpLb, UdpClient, type UdpLb } from '../../helpers/udp.js';
+
+// The listener's socket read in C++ (native/udp-receive.cc), with real sockets on 127.0.0.1: the
+// engine alone, then the load balancer (in whichever relay mode the UDP tests run: helpers/udp.ts).
+
+const addon = udpFunctions(loadRelayAddon().addon);
+const noAddon = !addon && 'native addon not built (npm run build)';
+
+interface Seen {
+  msg: Buffer;
+  ip: string;
+  port: number;
+  truncated: boolean;
+}
+
+/** A listener read by a native engine: what comes to JavaScript, and what dgram still reads. */
+async function receiving(t: TestContext) {
+  const listener = await boundSocket(t);
+  const client = await boundSocket(t);
+  const native = new NativeUdp(addon!, udpSocketFd(listener));
+  t.after(() => native.destroy());
+  const toJs: Seen[] = [];
+  const byDgram: Buffer[] = [];
+  const replies: Buffer[] = [];
+  listener.on('message', (m) => byDgram.push(m));
+  client.on('message', (m) => replies.push(m));
+  assert.equal(
+    native.receive(udpHandle(listener)!, (msg, ip, port, truncated) => toJs.push({ msg, ip, port, truncated })),
+    0,
+  );
+  const send = (msg: Buffer | string): void => client.send(msg, listener.address().port, '127.0.0.1');
+  return { native, toJs, byDgram, replies, send, clientPort: client.address().port };
+}
+
+const take = (native: NativeUdp, slot: number): number[] => [...native.take(slot)!];
+
+test(
+  'native receive: a new client comes to JavaScript; a registered session is forwarded from C++, 65,507 bytes whole, counted; dgram reads nothing',
+  { skip: noAddon },
+  async (t) => {
+    const { native, toJs, byDgram, replies, send, clientPort } = await receiving(t);
+    send('hello');
+    await eventually(() => toJs.length === 1 || undefined, 10_000, 'the new client in JavaScript');
+    assert.deepEqual(
+      { ...toJs[0]!, msg: toJs[0]!.msg.toString() },
+      { msg: 'hello', ip: '127.0.0.1', port: clientPort, truncated: false },
+    );
+    const target = await peerOf(t, '');
+    const slot = native.open('127.0.0.1', target.port, '127.0.0.1', clientPort);
+    assert.ok(slot >= 0, `opened: ${slot}`);
+    const big = Buffer.alloc(65_507, 7);
+    send(big);
+    send('small');
+    await eventually(() => replies.length === 2 || undefined, 10_000, 'both replies');
+    assert.deepEqual(
+      target.received.map((d) => d.length),
+      [65_507, 5],
+      'each datagram whole, in order',
+    );
+    assert.ok(target.received[0]!.equals(big));
+    assert.equal(toJs.length, 1, 'nothing more came to JavaScript');
+    assert.equal(byDgram.length, 0, 'dgram reads nothing while the engine does');
+    const n = take(native, slot);
+    assert.deepEqual(
+      [n[TAKEN.inDatagrams], n[TAKEN.inBytes], n[TAKEN.datagrams], n[TAKEN.bytes], n[TAKEN.inFull], n[TAKEN.inErrors]],
+      [2, 65_512, 2, 65_512, 0, 0],
+    );
+    assert.ok(n[TAKEN.ageMs]! >= 0 && n[TAKEN.ageMs]! < 60_000, `age of the last datagram: ${n[TAKEN.ageMs]}`);
+    assert.equal(take(native, slot)[TAKEN.ageMs], -1, 'no datagram since the last take');
+  },
+);
+
+test(
+  'native receive: too large with the PROXY header, or forgotten: to JavaScript, not forwarded; registered again: forwarded',
+  { skip: noAddon },
+  async (t) => {
+    const { native, toJs, send, clientPort } = await receiving(t);
+    const target = await peerOf(t, '');
+    const slot = native.open('127.0.0.1', target.port, '127.0.0.1', clientPort, Buffer.from('HDR'));
+    send(Buffer.alloc(65_505, 1)); // 65,508 bytes with the header: one too many
+    await eventually(() => toJs.length === 1 || undefined, 10_000, 'the oversize datagram in JavaScript');
+    assert.equal(toJs[0]!.msg.length, 65_505);
+    send(Buffer.alloc(65_504, 2)); // fits exactly
+    await eventually(() => target.received.length === 1 || undefined, 10_000, 'the datagram that fits');
+    assert.equal(target.received[0]!.length, 65_507);
+    assert.equal(target.received[0]!.subarray(0, 3).toString(), 'HDR');
+
+    native.forget(slot);
+    send('to js');
+    await eventually(() => toJs.length === 2 || undefined, 10_000, 'the forgotten session in JavaScript');
+    assert.equal(toJs[1]!.msg.toString(), 'to js');
+    assert.equal(native.register(slot), true);
+    send('to the target');
+    await eventually(() => target.received.length === 2 || undefined, 10_000, 'forwarded again');
+    assert.equal(target.received[1]!.toString(), 'HDRto the target');
+    assert.equal(target.received.length, 2, 'the oversize and the forgotten datagrams never reached the target');
+    native.close(slot);
+    assert.equal(native.register(slot), false, 'a closed slot is unknown');
+  },
+);
+
+test('native receive: a destroyed engine hands the reading back to dgram', { skip: noAddon }, async (t) => {
+  const { native, toJs, byDgram, send } = await receiving(t);
+  send('one');
+  await eventually(() => toJs.length === 1 || undefined, 10_000, 'read by the engine');
+  native.destroy();
+  send('two');
+  await eventually(() => byDgram.length === 1 || undefined, 10_000, 'read by dgram');
+  assert.equal(byDgram[0]!.toString(), 'two');
+  assert.equal(toJs.length, 1);
+});
+
+const targetOf = async (lb: UdpLb, address: string) =>
+  (await lb.status()).pools.flatMap((p) => p.targets).find((x) => x.address === address);
+
+test('a session whose target goes DOWN moves to the other on its next datagram', async (t) => {
+  const a = await peerOf(t, 'a');
+  const b = await peerOf(t, 'b');
+  const probe = { type: 'udp', send: 'ping', interval: '300ms', timeout: '300ms', rise: 1, fall: 2 };
+  const lb = await startUdpLb({
+    listeners: { dns: { bind: '127.0.0.1:0', protocol: 'udp', pool: 'p' } },
+    pools: {
+      p: {
+        targets: [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`],
+        // each echo answers "<name>:ping", which holds "ping"
+        healthCheck: { ...probe, expect: 'ping' },
+        idleTimeout: '1h',
+      },
+    },
+  });
+  t.after(() => lb.stop());
+  const c = clientOf(t, lb.ports.get('dns')!);
+  const first = (await c.request('1')).toString();
+  assert.match(first, /^[ab]:1$/);
+  for (let i = 0; i < 5; i++) assert.equal((await c.request(`x${i}`)).toString(), `${first[0]}:x${i}`, 'it stays');
+  const [on, other] = first.startsWith('a') ? [a, b] : [b, a];
+  on.mute(true); // bound and silent: only the active checks can tell
+  const address = `127.0.0.1:${on.port}`;
+  await eventually(async () => (await targetOf(lb, address))?.health === 'unhealthy' || undefined, 20_000, 'DOWN');
+  const name = other === a ? 'a' : 'b';
+  const moved = await eventually(
+    async () => (await c.request('2', 1000).catch(() => undefined))?.toString(),
+    20_000,
+    'a reply from the other target',
+  );
+  assert.equal(moved, `${name}:2`);
+  for (let i = 0; i < 5; i++) assert.equal((await c.request(`y${i}`)).toString(), `${name}:y${i}`, 'it stays there');
+  await lb.lb.stop();
+  const end = lb.lb.logs().find((l) => l.msg === 'udp session ended');
+  assert.ok(end, 'the session is logged');
+  const access = end.access as { moves: number; target: string; datagramsFromClient: number };
+  assert.equal(access.moves, 1);
+  assert.equal(access.target, `127.0.0.1:${other.port}`);
+});
+
+const fdCount = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
+
+test('no descriptor or session leak: 300 clients, each a few datagrams, all expired', async (t) => {
+  const a = await peerOf(t, 'a');
+  const lb = await startUdpLb({
+    listeners: { dns: { bind: '127.0.0.1:0', protocol: 'udp', pool: 'p' } },
+    pools: { p: { targets: [`127.0.0.1:${a.port}`], idleTimeout: '500ms', healthCheck: { type: 'none' } } },
+  });
+  t.after(() => lb.stop());
+  const port = lb.ports.get('dns')!;
+  await clientOf(t, port).request('warm-up'); // lazily opened descriptors exist from here
+  const pid = trafficPid(lb.lb.proc.pid!);
+  await eventually(async () => (await lb.status()).udpListeners[0]!.activeSessions === 0 || undefined, 20_000);
+  const before = fdCount(pid);
+  // every client open until the end: a closed one's port, taken again, would be its session again
+  const clients = Array.from({ length: 300 }, () => new UdpClient(port));
+  t.after(() => Promise.all(clients.map((c) => c.close())));
+  for (let round = 0; round < 6; round++) {
+    await Promise.all(
+      clients.slice(round * 50, round * 50 + 50).map(async (c, i) => {
+        for (let k = 0; k < 3; k++) assert.equal((await c.request(`${i}.${k}`)).toString(), `a:${i}.${k}`);
+      }),
+    );
+  }
+  const status = await lb.status();
+  assert.equal(status.udpListeners[0]!.totalSessions, 301, 'one session per client');
+  await eventually(
+    async () => (await lb.status()).udpListeners[0]!.activeSessions === 0 || undefined,
+    20_000,
+    'every session expired',
+  );
+  await eventually(() => fdCount(pid) <= before || undefined, 10_000).catch(() => undefined);
+  assert.ok(fdCount(pid) <= before, `descriptors: ${before} before, ${fdCount(pid)} after 300 clients`);
+});
