@@ -33,6 +33,8 @@ export class Supervisor {
   readonly #readyWaiters = new Map<Generation, (s: Started) => void>();
   readonly #stateWaiters = new Map<number, (s: SavedState | null) => void>();
   #current: Generation | undefined;
+  /** Generation 1's start, until it is ready or failed. */
+  #starting: Promise<boolean> | undefined;
   #upgrading = false;
   #stopping = false;
   #seq = 0;
@@ -44,7 +46,12 @@ export class Supervisor {
   }
 
   /** Starts generation 1; false when it could not start (the process then exits with its code). */
-  async start(): Promise<boolean> {
+  start(): Promise<boolean> {
+    this.#starting = this.#start();
+    return this.#starting;
+  }
+
+  async #start(): Promise<boolean> {
     const g = this.#spawn();
     const s = await this.#whenReady(g);
     if (!s.ok) {
@@ -62,6 +69,8 @@ export class Supervisor {
 
   /** Starts the program as it is on disk now; it takes over once ready, or the old one keeps serving. */
   async upgrade(source: string, reply?: (r: UpgradeResult) => void): Promise<UpgradeResult> {
+    // Asked while generation 1 starts (its admin API serves before it reports ready): after it.
+    if (!this.#current) await this.#starting;
     const old = this.#current;
     const answer = (r: UpgradeResult): UpgradeResult => {
       reply?.(r);

@@ -35,7 +35,18 @@ export const targetRow = (pool: string, address: string): string =>
 /** Waits until the text of `selector` is `text` (the page updates in place from the event stream). */
 export async function waitForText(page: Page, selector: string, text: string, timeout = 20_000): Promise<void> {
   const exact = new RegExp(`^\\s*${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*$`);
-  await page.locator(selector, { hasText: exact }).first().waitFor({ state: 'attached', timeout });
+  try {
+    await page.locator(selector, { hasText: exact }).first().waitFor({ state: 'attached', timeout });
+  } catch (e) {
+    // Say what the page showed instead: a timeout alone does not tell a slow page from a wrong one.
+    const shown = await page
+      .locator(selector)
+      .allTextContents()
+      .catch(() => []);
+    throw new Error(`${selector} never showed "${text}" within ${timeout} ms; it showed ${JSON.stringify(shown)}`, {
+      cause: e,
+    });
+  }
 }
 
 /** Signs in through the page's form. */

@@ -54,7 +54,7 @@ test("dashboard: the README's scene shows (draining with connections, DOWN, main
 
   // The open connections of the draining target, on demand: its two held ones.
   await page.click(`${targetRow('web', scene.draining)} button.link-button`);
-  await waitForText(page, '#conn-count', '(2)');
+  await waitForText(page, '#conn-count', '(2)', 45_000);
   assert.equal(await page.locator('#connections tbody tr').count(), 2);
   assert.equal((await page.locator('#detail-chart canvas').count()) >= 1, true, "the target's own chart");
   await page.click('#detail-close');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, type RunningCli } from '../../helpers/cli.js';
 import { configDir } from '../../helpers/config-file.js';
@@ -164,5 +164,44 @@ test('three upgrades in a row: no generation left behind, runtime changes surviv
     assert.equal(refused, 'ECONNREFUSED', 'nothing holds the listening socket any more');
   } finally {
     await s.done();
+  }
+});
+
+test('an upgrade asked while generation 1 still starts runs once it is ready (it answered "not serving" before)', async () => {
+  const echo = await echoServer();
+  const files = configDir();
+  const file = files.write('lb.yaml', {
+    listeners: { web: { bind: '127.0.0.1:0', pool: 'web' } },
+    pools: { web: { targets: [`127.0.0.1:${echo.port}`], healthCheck: { type: 'none' } } },
+    admin: { bind: '127.0.0.1:0' },
+  });
+  // Generation 1 takes a while to start; the supervisor (the same file) does not wait.
+  const program = join(files.dir, 'main.mjs');
+  writeFileSync(
+    program,
+    `if (process.env.LB_GENERATION === '1') await new Promise((r) => setTimeout(r, 1500));\nawait import(${JSON.stringify(CLI)});\n`,
+  );
+  const started = startSupervised(['--config', file, '--log-format', 'json'], { program });
+  let lb: RunningCli | undefined;
+  try {
+    // The supervisor runs (its child, generation 1, exists) but generation 1 is not ready yet.
+    const pid = await eventually(() => runningChild(), 30_000, 'generation 1 spawned');
+    process.kill(pid.supervisor, 'SIGUSR2');
+    lb = await started;
+    await generationIs(lb, 2);
+    assert.doesNotMatch(lb.stdout(), /not serving/);
+  } finally {
+    if (lb) await killSupervised(lb);
+    await echo.close();
+    files.remove();
+  }
+
+  function runningChild(): { supervisor: number } | undefined {
+    const supervisor = supervisorPid();
+    return supervisor !== undefined && childPids(supervisor).length > 0 ? { supervisor } : undefined;
+  }
+  function supervisorPid(): number | undefined {
+    // The test process's own children: the one running `program`.
+    return childPids(process.pid).find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(program));
   }
 });
