@@ -80,7 +80,7 @@ struct Sess {
   bool registered = false;  // in the engine's map: its client's datagrams are sent from C++
   std::string header;       // PROXY v2, before every datagram to the target
   double n[kCount] = {};
-  int64_t last = -1;  // CLOCK_MONOTONIC ms of the last datagram either way since the last take
+  int64_t last = -1;  // CLOCK_MONOTONIC_COARSE ms of the last datagram either way since the last take
 };
 
 // The client's datagram to the session's target, after its PROXY v2 header if any (one datagram).
@@ -104,6 +104,19 @@ struct Receiver {
   std::vector<sockaddr_storage> from;
 };
 
+// Replies read from the sessions' sockets in one turn, sent to their clients with one sendmmsg on
+// the listener's socket (one syscall for many replies: with many sessions, each wakes up with
+// about one reply). Sess pointers stay valid: the batch is sent before anything calls JavaScript.
+struct ReplyBatch {
+  static constexpr unsigned kSize = 64;
+  char* bufs = nullptr;  // kSize x kMaxDatagram, touched only as far as replies fill them
+  mmsghdr msgs[kSize];
+  iovec iovs[kSize];
+  Sess* of[kSize];
+  unsigned n = 0;
+  int fd = -1;  // the listener's descriptor they leave from
+};
+
 struct UdpEngine {
   int ep = -1;
   void* poll = nullptr;  // uv_poll_s; its first field is the handle's `data`
@@ -111,7 +124,7 @@ struct UdpEngine {
   std::vector<int32_t> freeSlots;
   std::unordered_map<Key, int32_t, KeyHash> byClient;
   Receiver rx;
-  char* buf = nullptr;  // one reply
+  ReplyBatch replies;
   napi_env env = nullptr;
   int depth = 0;           // inside OnPoll: JavaScript may destroy the engine meanwhile
   bool finalized = false;  // collected while inside OnPoll: deleted when it returns

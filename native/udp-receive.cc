@@ -81,9 +81,10 @@ void FreeBuffers(Receiver* rx) {
 
 }  // namespace
 
+// The coarse clock (the last tick, a few ms): once per turn of the loop, for idle timeouts in seconds.
 int64_t NowMs() {
   timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
   return int64_t(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 

@@ -47,28 +47,62 @@ constexpr size_t kPollBytes = 512;      // > sizeof(uv_poll_t) on every libuv 1.
 constexpr int kReadsPerSession = 16;    // fairness between sessions in one turn (level-triggered)
 constexpr int kEventsPerTurn = 64;
 
-// The replies of one session to its client, up to kReadsPerSession (the rest next turn).
+// Sends the batched replies to their clients from the listener's socket; each one that cannot go
+// is dropped and counted (send buffer full, another error), never queued.
+void Flush(UdpEngine* e) {
+  ReplyBatch& b = e->replies;
+  unsigned off = 0;
+  while (off < b.n) {
+    int r = sendmmsg(b.fd, &b.msgs[off], b.n - off, MSG_DONTWAIT);
+    if (r > 0) {
+      for (unsigned j = off; j < off + unsigned(r); j++) {
+        b.of[j]->n[kDatagrams]++;
+        b.of[j]->n[kBytes] += double(b.iovs[j].iov_len);
+      }
+      off += unsigned(r);
+      continue;
+    }
+    if (r < 0 && errno == EINTR) continue;
+    bool full = r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS);
+    b.of[off]->n[full ? kFull : kErrors]++;  // this one failed; the next ones are tried
+    off++;
+  }
+  b.n = 0;
+}
+
+// The replies of one session to its client into the batch (recvmmsg: one call reads what is
+// there), up to kReadsPerSession (the rest next turn).
 void Relay(UdpEngine* e, Sess* s, int64_t now) {
-  for (int i = 0; i < kReadsPerSession; i++) {
-    ssize_t r = recv(s->fd, e->buf, kMaxDatagram, MSG_DONTWAIT);
+  ReplyBatch& b = e->replies;
+  for (int read = 0; read < kReadsPerSession;) {
+    if (b.n == ReplyBatch::kSize || (b.n > 0 && b.fd != s->listenFd)) Flush(e);
+    unsigned want = ReplyBatch::kSize - b.n;
+    if (want > unsigned(kReadsPerSession - read)) want = unsigned(kReadsPerSession - read);
+    for (unsigned j = b.n; j < b.n + want; j++) {
+      b.iovs[j] = {b.bufs + size_t(j) * kMaxDatagram, kMaxDatagram};
+      b.msgs[j].msg_hdr = msghdr{};
+      b.msgs[j].msg_hdr.msg_iov = &b.iovs[j];
+      b.msgs[j].msg_hdr.msg_iovlen = 1;
+    }
+    int r = recvmmsg(s->fd, &b.msgs[b.n], want, MSG_DONTWAIT, nullptr);
     if (r < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-      if (errno == EINTR) continue;
       if (errno == ECONNREFUSED) s->n[kRefused]++;  // ICMP port unreachable: JavaScript decides
-      else s->n[kErrors]++;
+      else if (errno != EINTR) s->n[kErrors]++;
+      read++;
       continue;  // the error is cleared by reading it; replies may follow
     }
-    s->last = now;
-    ssize_t w = sendto(s->listenFd, e->buf, size_t(r), MSG_DONTWAIT,
-                       reinterpret_cast<const sockaddr*>(&s->client), s->clientLen);
-    if (w >= 0) {
-      s->n[kDatagrams]++;
-      s->n[kBytes] += double(r);
-    } else if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
-      s->n[kFull]++;  // the listener's send buffer is full: dropped, never queued
-    } else {
-      s->n[kErrors]++;
+    for (unsigned j = b.n; j < b.n + unsigned(r); j++) {
+      b.iovs[j].iov_len = b.msgs[j].msg_len;
+      b.msgs[j].msg_hdr.msg_name = &s->client;
+      b.msgs[j].msg_hdr.msg_namelen = s->clientLen;
+      b.of[j] = s;
     }
+    b.n += unsigned(r);
+    b.fd = s->listenFd;
+    s->last = now;
+    read += r;
+    if (unsigned(r) < want) return;  // read all there was
   }
 }
 
@@ -83,9 +117,14 @@ void OnPoll(uv_poll_s* handle, int status, int) {
   e->depth++;
   for (int i = 0; i < n && e->ep >= 0; i++) {
     uint32_t slot = evs[i].data.u32;
-    if (slot == kListenerTag) Receive(e, now);
-    else if (slot < e->slots.size() && e->slots[slot]) Relay(e, e->slots[slot], now);
+    if (slot != kListenerTag) {
+      if (slot < e->slots.size() && e->slots[slot]) Relay(e, e->slots[slot], now);
+      continue;
+    }
+    Flush(e);  // Receive may call JavaScript, which may close the sessions of batched replies
+    Receive(e, now);
   }
+  if (e->ep >= 0) Flush(e);
   e->depth--;
   if (e->finalized && e->depth == 0) FreeEngine(e);
 }
@@ -131,7 +170,7 @@ void Destroy(UdpEngine* e) { Shut(e, false); }
 
 void FreeEngine(UdpEngine* e) {
   delete[] e->rx.bufs;
-  delete[] e->buf;
+  delete[] e->replies.bufs;
   delete e;
 }
 
@@ -170,7 +209,7 @@ napi_value UdpCreate(napi_env env, napi_callback_info) {
   e->env = env;
   e->ep = epoll_create1(EPOLL_CLOEXEC);
   uv_loop_s* loop = nullptr;
-  e->buf = new char[kMaxDatagram];
+  e->replies.bufs = new char[ReplyBatch::kSize * kMaxDatagram];
   e->poll = operator new(kPollBytes);
   memset(e->poll, 0, kPollBytes);
   if (e->ep < 0 || napi_get_uv_event_loop(env, &loop) != napi_ok ||
