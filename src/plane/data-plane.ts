@@ -162,6 +162,7 @@ export class DataPlane implements UpdateSink {
     if (update.configVersion === this.#configVersion) {
       this.#applied = update.version;
       applyTargetStates(this.#pools, update.pools);
+      this.udp.targetsChanged();
       return this.deps.onApplied({ version: update.version, ok: true, summary: NO_CHANGES, stats: this.stats() });
     }
     this.#busy = true;
@@ -199,6 +200,7 @@ export class DataPlane implements UpdateSink {
         this.#configVersion = u.configVersion;
       }
       applyTargetStates(this.#pools, u.pools);
+      this.udp.targetsChanged();
       return { version: u.version, ok: true, summary, stats: this.stats() };
     } catch (e) {
       const error = isLbError(e)

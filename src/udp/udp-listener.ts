@@ -306,6 +306,11 @@ export class UdpListener implements SessionHost {
     if (this.#native) for (const s of this.#table.values()) s.sync();
   }
 
+  /** The targets' state changed: sessions that must move are handed back to JavaScript now. */
+  reroute(): void {
+    if (this.#native) for (const s of this.#table.values()) s.reroute();
+  }
+
   /** Every session had as many datagrams back to its client as it forwarded (request, reply). */
   #answered(): boolean {
     for (const s of this.#table.values()) {

@@ -156,6 +156,15 @@ export class UdpPlane {
     };
   }
 
+  /**
+   * The targets' health, admin state or membership changed: a native session on a target that
+   * may no longer take it moves on its next datagram, as on the JavaScript path (not at the next
+   * sweep).
+   */
+  targetsChanged(): void {
+    for (const l of this.#listeners.values()) l.reroute();
+  }
+
   /** While the TCP listeners drain: open sessions go on, new clients are refused (dropped as `shutdown`). */
   stopAdmitting(): void {
     for (const l of this.#listeners.values()) l.stopAdmitting();

@@ -183,7 +183,16 @@ export class UdpSession {
     for (let i = 0; i < full; i++) this.host.drop('buffer_full', this, 'reply queue full');
     for (let i = 0; i < errors; i++) this.host.drop('send_error', this, `${t.id}: reply not sent`);
     for (let i = 0; i < refused; i++) this.#refusedBy(t);
-    if (this.#registered && (this.#refused || !t.eligible)) {
+    this.reroute();
+  }
+
+  /**
+   * A session that must move (its target down, removed, drained or refusing) is unregistered from
+   * the native engine: its next datagram comes to `forward`, which moves it. Called on the sweep
+   * and when the targets' state changes (UdpPlane.targetsChanged).
+   */
+  reroute(): void {
+    if (this.#registered && (this.#refused || !this.target?.eligible)) {
       this.#native!.forget(this.#slot);
       this.#registered = false;
     }

@@ -160,6 +160,40 @@ test('a session whose target goes DOWN moves to the other on its next datagram',
   assert.equal(access.target, `127.0.0.1:${other.port}`);
 });
 
+test('a target put in maint: its session moves on its very next datagram, not at the next sweep', async (t) => {
+  const peers = { a: await peerOf(t, 'a'), b: await peerOf(t, 'b') };
+  const lb = await startUdpLb({
+    listeners: { dns: { bind: '127.0.0.1:0', protocol: 'udp', pool: 'p' } },
+    pools: {
+      p: {
+        targets: [`127.0.0.1:${peers.a.port}`, `127.0.0.1:${peers.b.port}`],
+        healthCheck: { type: 'none' },
+        idleTimeout: '1h',
+      },
+    },
+  });
+  t.after(() => lb.stop());
+  const state = async (name: 'a' | 'b', to: string): Promise<void> => {
+    const url = `${lb.admin}/api/pools/p/targets/127.0.0.1:${peers[name].port}`;
+    const r = await fetch(url, { method: 'PATCH', body: JSON.stringify({ state: to }) });
+    assert.equal(r.status, 200, await r.text());
+  };
+  const c = clientOf(t, lb.ports.get('dns')!);
+  let on = (await c.request('0')).toString()[0] as 'a' | 'b';
+  // Each change reaches the data plane before the admin API answers; the datagram sent right
+  // after must already move (the 100 ms sweep would let some of them reach the old target).
+  for (let i = 1; i <= 4; i++) {
+    const to = on === 'a' ? 'b' : 'a';
+    await state(on, 'maint');
+    assert.equal((await c.request(`m${i}`)).toString(), `${to}:m${i}`, `move ${i}`);
+    await state(on, 'ready');
+    on = to;
+  }
+  await lb.lb.stop();
+  const end = lb.lb.logs().find((l) => l.msg === 'udp session ended');
+  assert.equal((end?.access as { moves: number } | undefined)?.moves, 4);
+});
+
 const fdCount = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
 
 test('no descriptor or session leak: 300 clients, each a few datagrams, all expired', async (t) => {
