@@ -95,6 +95,7 @@ inline ssize_t SendDatagram(Sess* s, const void* p, size_t len) {
 
 // The listener's socket read in C++ (udpListen): a batch of datagrams per read.
 struct Receiver {
+  static constexpr unsigned kBatch = 32;  // datagrams per recvmmsg
   int fd = -1;
   napi_ref callback = nullptr;  // (msg, ip, port, truncated) for what C++ does not forward
   napi_async_context async = nullptr;
@@ -102,6 +103,9 @@ struct Receiver {
   std::vector<mmsghdr> msgs;
   std::vector<iovec> iovs;
   std::vector<sockaddr_storage> from;
+  // A run of the batch's datagrams for one session, sent with one sendmmsg (PROXY header, payload).
+  mmsghdr out[kBatch];
+  iovec outIov[2 * kBatch];
 };
 
 // Replies read from the sessions' sockets in one turn, sent to their clients with one sendmmsg on

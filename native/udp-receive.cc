@@ -19,7 +19,7 @@ namespace lbudp {
 
 namespace {
 
-constexpr unsigned kBatch = 32;  // datagrams per recvmmsg
+constexpr unsigned kBatch = Receiver::kBatch;
 constexpr int kBatchesPerTurn = 4;  // then the other descriptors and Node's own I/O get a turn
 
 // Sends a known session's datagram. false: JavaScript must see it (the target refused).
@@ -36,6 +36,56 @@ bool Forward(Sess* s, char* p, size_t len, int64_t now) {
   if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) s->n[kInFull]++;  // dropped, never queued
   else s->n[kInErrors]++;
   return true;
+}
+
+// The session that datagram `i` of the batch goes to from C++: registered, not refusing, the
+// datagram whole and small enough for its PROXY header; nullptr: JavaScript decides.
+Sess* Sendable(UdpEngine* e, unsigned i) {
+  Receiver& rx = e->rx;
+  Key k;
+  if ((rx.msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0 || !KeyOf(rx.from[i], &k)) return nullptr;
+  auto it = e->byClient.find(k);
+  Sess* s = it == e->byClient.end() ? nullptr : e->slots[size_t(it->second)];
+  if (!s || s->n[kRefused] != 0 || rx.msgs[i].msg_len + s->header.size() > kMaxForward) return nullptr;
+  return s;
+}
+
+// A run of datagrams [from, to) of the batch for one session, in order: one send(2), or one
+// sendmmsg for several (a client with many datagrams in flight). Returns the first one not sent
+// because the target refused (JavaScript must see it and the ones after it), or `to`.
+unsigned ForwardRun(Receiver& rx, Sess* s, unsigned from, unsigned to, int64_t now) {
+  if (to - from == 1) {
+    char* p = rx.bufs + size_t(from) * kMaxDatagram;
+    return Forward(s, p, rx.msgs[from].msg_len, now) ? to : from;
+  }
+  bool hdr = !s->header.empty();
+  for (unsigned i = from; i < to; i++) {
+    iovec* iov = &rx.outIov[2 * i];
+    size_t k = 0;
+    if (hdr) iov[k++] = {&s->header[0], s->header.size()};
+    iov[k++] = {rx.bufs + size_t(i) * kMaxDatagram, rx.msgs[i].msg_len};
+    rx.out[i].msg_hdr = msghdr{};
+    rx.out[i].msg_hdr.msg_iov = iov;
+    rx.out[i].msg_hdr.msg_iovlen = k;
+  }
+  unsigned off = from;
+  while (off < to) {
+    int r = sendmmsg(s->fd, &rx.out[off], to - off, MSG_DONTWAIT);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0 && errno == ECONNREFUSED) {
+      s->n[kRefused]++;  // an ICMP error the send returned: JavaScript moves the session
+      return off;
+    }
+    unsigned sent = r > 0 ? unsigned(r) : 1;  // r < 0: rx.out[off] failed, the next ones are tried
+    for (unsigned i = off; i < off + sent; i++) {
+      s->n[kInDatagrams]++;
+      s->n[kInBytes] += double(rx.msgs[i].msg_len);
+    }
+    if (r < 0) s->n[(errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) ? kInFull : kInErrors]++;
+    s->last = now;
+    off += sent;
+  }
+  return to;
 }
 
 // One call into JavaScript: callback(msg, ip, port, truncated). A callback scope (through
@@ -100,18 +150,21 @@ void Receive(UdpEngine* e, int64_t now) {
       if (errno == EINTR) continue;
       return;  // EAGAIN: read all; anything else (an ICMP error on the listener) is cleared by the read
     }
-    for (int i = 0; i < n; i++) {
-      char* p = rx.bufs + size_t(i) * kMaxDatagram;
-      size_t len = rx.msgs[i].msg_len;
-      bool truncated = (rx.msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
-      Key k;
-      if (!truncated && KeyOf(rx.from[size_t(i)], &k)) {
-        auto it = e->byClient.find(k);
-        Sess* s = it == e->byClient.end() ? nullptr : e->slots[size_t(it->second)];
-        if (s && s->n[kRefused] == 0 && len + s->header.size() <= kMaxForward && Forward(s, p, len, now)) continue;
+    unsigned i = 0;
+    while (i < unsigned(n)) {
+      Sess* s = Sendable(e, i);
+      unsigned end = i + 1;
+      if (s) {
+        // a known session's run of datagrams goes out at once; what its target refused, and
+        // anything else, to JavaScript in order
+        while (end < unsigned(n) && Sendable(e, end) == s) end++;
+        i = ForwardRun(rx, s, i, end, now);
       }
-      ToJs(e, p, len, rx.from[size_t(i)], truncated);
-      if (rx.fd < 0 || e->ep < 0) return;  // JavaScript stopped the reading (a hand-over) or the engine
+      for (; i < end; i++) {
+        ToJs(e, rx.bufs + size_t(i) * kMaxDatagram, rx.msgs[i].msg_len, rx.from[i],
+             (rx.msgs[i].msg_hdr.msg_flags & MSG_TRUNC) != 0);
+        if (rx.fd < 0 || e->ep < 0) return;  // JavaScript stopped the reading (a hand-over) or the engine
+      }
     }
     if (unsigned(n) < kBatch) return;
   }

@@ -41,6 +41,15 @@ async function receiving(t: TestContext) {
 
 const take = (native: NativeUdp, slot: number): number[] => [...native.take(slot)!];
 
+/** `receiving`, with a session of the client open to an exact-echo target, its datagrams prefixed by `header`. */
+async function withSession(t: TestContext, header: string) {
+  const r = await receiving(t);
+  const target = await peerOf(t, '');
+  const slot = r.native.open('127.0.0.1', target.port, '127.0.0.1', r.clientPort, Buffer.from(header));
+  assert.ok(slot >= 0, `opened: ${slot}`);
+  return { ...r, target, slot };
+}
+
 test(
   'native receive: a new client comes to JavaScript; a registered session is forwarded from C++, 65,507 bytes whole, counted; dgram reads nothing',
   { skip: noAddon },
@@ -81,9 +90,7 @@ test(
   'native receive: too large with the PROXY header, or forgotten: to JavaScript, not forwarded; registered again: forwarded',
   { skip: noAddon },
   async (t) => {
-    const { native, toJs, send, clientPort } = await receiving(t);
-    const target = await peerOf(t, '');
-    const slot = native.open('127.0.0.1', target.port, '127.0.0.1', clientPort, Buffer.from('HDR'));
+    const { native, toJs, send, target, slot } = await withSession(t, 'HDR');
     send(Buffer.alloc(65_505, 1)); // 65,508 bytes with the header: one too many
     await eventually(() => toJs.length === 1 || undefined, 10_000, 'the oversize datagram in JavaScript');
     assert.equal(toJs[0]!.msg.length, 65_505);
@@ -103,6 +110,24 @@ test(
     assert.equal(target.received.length, 2, 'the oversize and the forgotten datagrams never reached the target');
     native.close(slot);
     assert.equal(native.register(slot), false, 'a closed slot is unknown');
+  },
+);
+
+test(
+  'native receive: a burst of one client is sent in order, each datagram whole with its PROXY header, counted once',
+  { skip: noAddon },
+  async (t) => {
+    const { native, toJs, send, target, slot } = await withSession(t, 'H:');
+    const sent = Array.from({ length: 40 }, (_, i) => `d${i}`);
+    for (const d of sent) send(d); // back to back: read in batches, sent as runs (sendmmsg)
+    await eventually(() => target.received.length === sent.length || undefined, 10_000, 'every datagram');
+    assert.deepEqual(
+      target.received.map((d) => d.toString()),
+      sent.map((d) => `H:${d}`),
+    );
+    assert.equal(toJs.length, 0);
+    const n = take(native, slot);
+    assert.deepEqual([n[TAKEN.inDatagrams], n[TAKEN.inBytes]], [40, sent.join('').length]);
   },
 );
 
