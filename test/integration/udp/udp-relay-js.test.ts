@@ -14,7 +14,8 @@ const self = basename(fileURLToPath(import.meta.url));
 
 test(
   'relay: js: every UDP integration test passes on the dgram path too',
-  { skip: process.env.LB_TEST_UDP_RELAY === 'js' && 'already on relay: js' },
+  // every UDP file in turn: longer than one test file under a loaded suite
+  { skip: process.env.LB_TEST_UDP_RELAY === 'js' && 'already on relay: js', timeout: 600_000 },
   async () => {
     const files = readdirSync(here)
       .filter((f) => f.endsWith('.test.ts') && f !== self)
