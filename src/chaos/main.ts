@@ -13,7 +13,8 @@ import { makeTlsFiles } from './certs.js';
 import { parseOptions, USAGE } from './options.js';
 import { runChaos } from './run.js';
 import { SCENARIOS } from './scenarios/index.js';
-import { renderTable } from './table.js';
+import { renderRunsSummary, summarizeRuns } from './runs-summary.js';
+import { renderTable, type ResultRow } from './table.js';
 
 const OUR_MAIN = fileURLToPath(new URL('../main.js', import.meta.url));
 /** Idle clients need two descriptors each here (client and in-process backend), and the proxy two. */
@@ -69,16 +70,43 @@ async function main(): Promise<number> {
     const m = machine();
     const scenarios = SCENARIOS.filter((s) => opts.only.includes(s.id));
     const started = Date.now();
-    const { rows, failures } = await runChaos({ opts, scenarios, procs, dir, ourMain: OUR_MAIN, haproxy, tls, log });
+    const runs: ResultRow[][] = [];
+    let failures = 0;
+    for (let r = 0; r < opts.runs; r++) {
+      if (opts.runs > 1) log(`run ${r + 1} of ${opts.runs}`);
+      // Alternate which system goes first: a drift of the machine then favours neither.
+      const systems = r % 2 === 0 ? opts.systems : [...opts.systems].reverse();
+      const done = await runChaos({
+        opts: { ...opts, systems },
+        scenarios,
+        procs,
+        dir,
+        ourMain: OUR_MAIN,
+        haproxy,
+        tls,
+        log,
+      });
+      runs.push(done.rows);
+      failures += done.failures;
+    }
     const v = peerVersions();
     const header = [
       `machine: ${m.cpu}, ${m.cores} CPUs, Linux ${m.kernel}; load average at start ${m.loadAverage.join(' ')}`,
       `versions: node ${process.version}, haproxy ${v.haproxy ?? 'missing'}; open-file limit ${openFileLimits().soft}`,
-      `run: ${opts.short ? '--short' : 'full'}, load phases ${opts.scale.loadSeconds} s, ${((Date.now() - started) / 1000).toFixed(0)} s in all; ${opts.pin ? `proxies on CPU ${opts.pin.proxyCpu} (--workers 2 unpinned), this tool on CPU ${opts.pin.loadCpu}` : 'unpinned'}`,
+      `run: ${opts.short ? '--short' : 'full'}${opts.runs > 1 ? `, ${opts.runs} runs` : ''}, load phases ${opts.scale.loadSeconds} s, ${((Date.now() - started) / 1000).toFixed(0)} s in all; ${opts.pin ? `proxies on CPU ${opts.pin.proxyCpu} (--workers 2 unpinned), this tool on CPU ${opts.pin.loadCpu}` : 'unpinned'}`,
     ];
-    process.stdout.write(`${header.join('\n')}\n\n${renderTable(rows)}\n`);
-    if (opts.json)
-      writeFileSync(opts.json, `${JSON.stringify({ machine: m, versions: v, options: opts, rows }, null, 2)}\n`);
+    const tables =
+      runs.length === 1
+        ? renderTable(runs[0]!)
+        : [
+            `Over ${runs.length} runs, median (min–max):\n\n${renderRunsSummary(summarizeRuns(runs), runs.length)}`,
+            ...runs.map((rows, i) => `Run ${i + 1}:\n\n${renderTable(rows)}`),
+          ].join('\n\n');
+    process.stdout.write(`${header.join('\n')}\n\n${tables}\n`);
+    if (opts.json) {
+      const rows = runs.length === 1 ? { rows: runs[0] } : { runs };
+      writeFileSync(opts.json, `${JSON.stringify({ machine: m, versions: v, options: opts, ...rows }, null, 2)}\n`);
+    }
     return failures > 0 ? 1 : 0;
   } finally {
     await procs.stopAll();

@@ -45,6 +45,8 @@ export interface ChaosOptions {
   readonly systems: readonly string[];
   readonly json: string | undefined;
   readonly help: boolean;
+  /** Times every scenario runs on each system, interleaved (the order of the systems alternates). */
+  readonly runs: number;
   /**
    * CPU of the proxies, and of this tool (its clients and backends), as in `npm run bench`: on a
    * shared machine a closed-loop client and the proxy otherwise steal each other's core, and the
@@ -66,6 +68,9 @@ memory and descriptors before and after. See docs/reliability.md.
                        ${SCENARIO_IDS.join(', ')}
   --systems LIST       ${SYSTEM_IDS.join(',')} (default: both; HAProxy is left out when not installed)
   --duration S         seconds of each load phase (default 10, --short 1); the soak lasts 6x
+  --runs N             run everything N times, the systems' order alternating, and print the
+                       median (min–max) of requests, failures and errors per 10k over the runs
+                       before each run's table (default 1)
   --json FILE          also write the results as JSON
   --no-pin             do not pin (default on 2+ CPUs: the proxy on CPU 0, this tool with its
                        clients and backends on CPU 1, as npm run bench does; --workers 2 unpinned)
@@ -106,6 +111,7 @@ export function parseOptions(argv: readonly string[]): ChaosOptions {
       systems: { type: 'string' },
       duration: { type: 'string' },
       json: { type: 'string' },
+      runs: { type: 'string' },
       'no-pin': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -135,6 +141,14 @@ export function parseOptions(argv: readonly string[]): ChaosOptions {
     systems: list('--systems', v.systems, SYSTEM_IDS),
     json: v.json,
     help: v.help,
+    runs: runsOption(v.runs),
     pin: v['no-pin'] || availableParallelism() < 2 ? undefined : { proxyCpu: 0, loadCpu: 1 },
   };
+}
+
+function runsOption(v: string | undefined): number {
+  if (v === undefined) return 1;
+  if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 20)
+    throw new Error(`--runs: "${v}" must be an integer from 1 to 20`);
+  return Number(v);
 }

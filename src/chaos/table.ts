@@ -60,9 +60,13 @@ export function cells(r: ResultRow): string[] {
 }
 
 export function renderTable(rows: readonly ResultRow[]): string {
-  const body = rows.map(cells);
-  const widths = HEAD.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  return markdownTable(HEAD, rows.map(cells));
+}
+
+/** A Markdown table with padded columns (readable as text too). */
+export function markdownTable(head: readonly string[], body: readonly (readonly string[])[]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (c: readonly string[]): string => `| ${c.map((x, i) => x.padEnd(widths[i]!)).join(' | ')} |`;
   const rule = `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`;
-  return [line(HEAD), rule, ...body.map(line)].join('\n');
+  return [line(head), rule, ...body.map(line)].join('\n');
 }

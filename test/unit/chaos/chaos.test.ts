@@ -7,7 +7,8 @@ import { parseOptions, SCENARIO_IDS } from '../../../src/chaos/options.js';
 import { recoveryFrom } from '../../../src/chaos/scenario.js';
 import { idleCount } from '../../../src/chaos/scenarios/idle-slowloris.js';
 import { slope } from '../../../src/chaos/scenarios/soak.js';
-import { errorsPer10k, renderTable } from '../../../src/chaos/table.js';
+import { errorsPer10k, renderTable, type ResultRow } from '../../../src/chaos/table.js';
+import { renderRunsSummary, summarizeRuns } from '../../../src/chaos/runs-summary.js';
 import { parseConfigText } from '../../../src/config/parse.js';
 
 const spec: ProxySpec = {
@@ -101,4 +102,43 @@ test('chaos options: --short is brief, --duration rescales, lists are checked', 
   // Pinned as the bench is (proxy on CPU 0, the tool on CPU 1) unless told not to, or on one CPU.
   assert.deepEqual(parseOptions([]).pin, availableParallelism() >= 2 ? { proxyCpu: 0, loadCpu: 1 } : undefined);
   assert.equal(parseOptions(['--no-pin']).pin, undefined);
+  assert.equal(parseOptions([]).runs, 1);
+  assert.equal(parseOptions(['--runs', '3']).runs, 3);
+  assert.throws(() => parseOptions(['--runs', '0']), /--runs: "0" must be an integer from 1 to 20/);
+});
+
+test('summarizeRuns: the median (min–max) of every run per scenario and system; rows without figures are left out', () => {
+  const row = (system: string, requests: number, failed: number): ResultRow => ({
+    scenario: 'churn-keepalive',
+    system,
+    figures: { requests, failed, detail: '' },
+  });
+  const runs = [
+    [
+      row('ours', 200_000, 71),
+      row('HAProxy', 220_000, 71),
+      { scenario: 'worker-kill', system: 'HAProxy', note: 'n/a' },
+    ],
+    [row('HAProxy', 180_000, 70), row('ours', 210_000, 71)],
+    [row('ours', 100_000, 71), row('HAProxy', 200_000, 72)],
+  ];
+  const s = summarizeRuns(runs);
+  assert.deepEqual(
+    s.map((r) => [r.scenario, r.system, r.runs, r.requests, r.failed]),
+    [
+      ['churn-keepalive', 'ours', 3, [200_000, 210_000, 100_000], [71, 71, 71]],
+      ['churn-keepalive', 'HAProxy', 3, [220_000, 180_000, 200_000], [71, 70, 72]],
+      ['worker-kill', 'HAProxy', 0, [], []],
+    ],
+  );
+  const text = renderRunsSummary(s, 3);
+  assert.match(
+    text,
+    /\| churn-keepalive \| ours +\| 3\/3 +\| 200000 \(100000–210000\) \| 71 \(71–71\) +\| 3\.6 \(3\.4–7\.1\) +\|/,
+  );
+  assert.match(
+    text,
+    /\| churn-keepalive \| HAProxy \| 3\/3 +\| 200000 \(180000–220000\) \| 71 \(70–72\) +\| 3\.6 \(3\.2–3\.9\) +\|/,
+  );
+  assert.doesNotMatch(text, /worker-kill/);
 });
