@@ -8,7 +8,7 @@ import type { Config } from '../config/schema.js';
 import { formatPath, validateConfig } from '../config/validate.js';
 import { createLogger } from '../log/logger.js';
 import { Metrics } from '../metrics/metrics.js';
-import { SAMPLE_SERVERS, startSampleServers, type SampleServers } from '../servers/sample-servers.js';
+import { startWithServers } from '../servers/sample-servers.js';
 import { NO_DIFF } from '../config/diff.js';
 import { diffLines } from '../config/diff-text.js';
 import { Reloader, type LoadOutcome } from '../control/reloader.js';
@@ -25,7 +25,6 @@ import { udpBanner } from '../udp/udp-app.js';
 import { SharedState } from '../fleet/shared-state.js';
 import { packageVersion } from '../core/version.js';
 import { SupervisorLink } from '../supervisor/supervisor-link.js';
-import { GENERATION_ENV } from '../supervisor/messages.js';
 import { adminSocketSpec, listenerSocketSpecs } from '../supervisor/socket-spec.js';
 import { dropPrivileges } from '../supervisor/privileges.js';
 import { StateKeeper } from '../state/state-keeper.js';
@@ -75,15 +74,10 @@ export async function runBalancer(
 ): Promise<void> {
   const logger = createLogger({ level: config.log.level, format: config.log.format });
   const log = logger.log;
-  let samples: SampleServers | undefined;
+  // Run by the supervisor (src/supervisor/): sockets come from it and survive upgrades.
+  const link = SupervisorLink.fromProcess();
   // Under the supervisor, it holds them (src/supervisor/run-supervisor.ts): they outlive upgrades.
-  if (info.withServers && process.env[GENERATION_ENV] === undefined) {
-    try {
-      samples = await startSampleServers(SAMPLE_SERVERS);
-    } catch (e) {
-      log.warn(`sample servers not started (${e instanceof Error ? e.message : String(e)}); are they already running?`);
-    }
-  }
+  const samples = info.withServers && !link ? await startWithServers(log) : undefined;
   const clock = systemClock();
   const workers = resolveWorkers(config.workers);
   // Metrics are counted only when the admin API (which serves /metrics) is on. In a cluster this
@@ -91,8 +85,6 @@ export async function runBalancer(
   const metrics = config.admin
     ? new Metrics({ runtime: (): Engine => app, gauges: workers > 1 ? 'control' : 'all' })
     : undefined;
-  // Run by the supervisor (src/supervisor/): sockets come from it and survive upgrades.
-  const link = SupervisorLink.fromProcess();
   const keeper = new StateKeeper({ path: config.stateFile, app: () => app, clock, log });
   const appDeps: AppDeps = {
     log,

@@ -6,8 +6,18 @@ export interface SampleServers {
   stop(): Promise<void>;
 }
 
-/** Where `--with-servers` starts them: the targets the command line uses when given none. */
-export const SAMPLE_SERVERS = { count: 3, basePort: 5001, host: '127.0.0.1', echo: false } as const;
+/**
+ * `--with-servers`: the three sample servers on the ports the command line uses when given no
+ * backend; a warning (and undefined) when they cannot start, never a failed start.
+ */
+export async function startWithServers(log: { warn(msg: string): void }): Promise<SampleServers | undefined> {
+  try {
+    return await startSampleServers({ count: 3, basePort: 5001, host: '127.0.0.1', echo: false });
+  } catch (e) {
+    log.warn(`sample servers not started (${e instanceof Error ? e.message : String(e)}); are they already running?`);
+    return undefined;
+  }
+}
 
 /**
  * The sample backends of the quick start: HTTP servers answering `Hello from server N`, or raw

@@ -26,7 +26,7 @@ export async function runSupervisor(o: {
   const log = logger.log.child({ component: 'supervisor' });
   // The sample servers of `npm start` outlive generations here: started by a generation, they
   // would stop with it and leave the next one forwarding to nothing after an upgrade.
-  if (o.withServers === true) await startSamples(log);
+  if (o.withServers === true) await (await import('../servers/sample-servers.js')).startWithServers(log); // end with this process
   const supervisor = new Supervisor({
     command: {
       execPath: process.execPath,
@@ -44,13 +44,4 @@ export async function runSupervisor(o: {
   process.on('SIGUSR2', () => void supervisor.upgrade('signal'));
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(sig, () => supervisor.signal(sig));
   await supervisor.start();
-}
-
-async function startSamples(log: { warn(msg: string): void }): Promise<void> {
-  const { startSampleServers, SAMPLE_SERVERS } = await import('../servers/sample-servers.js');
-  try {
-    await startSampleServers(SAMPLE_SERVERS); // they end with this process
-  } catch (e) {
-    log.warn(`sample servers not started (${e instanceof Error ? e.message : String(e)}); are they already running?`);
-  }
 }

@@ -31,7 +31,8 @@ const generationIs = (lb: RunningCli, n: number): Promise<Status> =>
 const logged = (lb: RunningCli, re: RegExp): Promise<true> =>
   eventually(() => re.test(lb.stdout()) || undefined, 60_000, String(re));
 
-async function setup(extra: Record<string, unknown> = {}) {
+/** A target, a config, and the program file the supervisor runs at each generation (not written yet). */
+async function prepare(extra: Record<string, unknown> = {}) {
   const echo = await echoServer();
   const files = configDir();
   const file = files.write('lb.yaml', {
@@ -41,13 +42,23 @@ async function setup(extra: Record<string, unknown> = {}) {
     drainTimeout: '60s',
     ...extra,
   });
-  // The program the supervisor starts at each generation: a file the test can break and mend.
   const program = join(files.dir, 'main.mjs');
+  return {
+    echo,
+    files,
+    program,
+    start: (): Promise<RunningCli> => startSupervised(['--config', file, '--log-format', 'json'], { program }),
+  };
+}
+
+async function setup(extra: Record<string, unknown> = {}) {
+  const { echo, files, program, start } = await prepare(extra);
+  // The program: a file the test can break and mend.
   const mend = (): void => writeFileSync(program, `await import(${JSON.stringify(CLI)});\n`);
   const brk = (): void =>
     writeFileSync(program, `process.stderr.write('broken build: cannot start\\n');\nprocess.exit(3);\n`);
   mend();
-  const lb = await startSupervised(['--config', file, '--log-format', 'json'], { program });
+  const lb = await start();
   return {
     echo,
     lb,
@@ -168,25 +179,25 @@ test('three upgrades in a row: no generation left behind, runtime changes surviv
 });
 
 test('an upgrade asked while generation 1 still starts runs once it is ready (it answered "not serving" before)', async () => {
-  const echo = await echoServer();
-  const files = configDir();
-  const file = files.write('lb.yaml', {
-    listeners: { web: { bind: '127.0.0.1:0', pool: 'web' } },
-    pools: { web: { targets: [`127.0.0.1:${echo.port}`], healthCheck: { type: 'none' } } },
-    admin: { bind: '127.0.0.1:0' },
-  });
+  const { echo, files, program, start } = await prepare();
   // Generation 1 takes a while to start; the supervisor (the same file) does not wait.
-  const program = join(files.dir, 'main.mjs');
   writeFileSync(
     program,
     `if (process.env.LB_GENERATION === '1') await new Promise((r) => setTimeout(r, 1500));\nawait import(${JSON.stringify(CLI)});\n`,
   );
-  const started = startSupervised(['--config', file, '--log-format', 'json'], { program });
+  const started = start();
   let lb: RunningCli | undefined;
   try {
-    // The supervisor runs (its child, generation 1, exists) but generation 1 is not ready yet.
-    const pid = await eventually(() => runningChild(), 30_000, 'generation 1 spawned');
-    process.kill(pid.supervisor, 'SIGUSR2');
+    // The supervisor (this test's child running `program`) runs generation 1, not ready yet.
+    const supervisor = await eventually(
+      () =>
+        childPids(process.pid).find(
+          (p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(program) && childPids(p).length > 0,
+        ),
+      30_000,
+      'generation 1 spawned',
+    );
+    process.kill(supervisor, 'SIGUSR2');
     lb = await started;
     await generationIs(lb, 2);
     assert.doesNotMatch(lb.stdout(), /not serving/);
@@ -194,14 +205,5 @@ test('an upgrade asked while generation 1 still starts runs once it is ready (it
     if (lb) await killSupervised(lb);
     await echo.close();
     files.remove();
-  }
-
-  function runningChild(): { supervisor: number } | undefined {
-    const supervisor = supervisorPid();
-    return supervisor !== undefined && childPids(supervisor).length > 0 ? { supervisor } : undefined;
-  }
-  function supervisorPid(): number | undefined {
-    // The test process's own children: the one running `program`.
-    return childPids(process.pid).find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(program));
   }
 });
