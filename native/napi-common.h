@@ -9,8 +9,11 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
 
 #define ARGS(n)                                                         \
   size_t argc = n;                                                      \
@@ -37,6 +40,14 @@ inline bool ParseAddr(const std::string& host, int port, sockaddr_storage* ss, s
     return true;
   }
   return false;
+}
+
+// Stops a thread that waits on an epoll set holding the eventfd `wake`: it sees `stopping` once woken.
+inline void StopThread(std::thread& th, std::atomic<bool>& stopping, int wake) {
+  stopping.store(true);
+  uint64_t one = 1;
+  (void)!write(wake, &one, sizeof one);
+  th.join();
 }
 
 inline napi_value Int(napi_env env, int32_t v) {

@@ -604,12 +604,7 @@ void CallJs(napi_env env, napi_value cb, void*, void* data) {
 void Destroy(Engine* e) {
   if (e->destroyed) return;
   e->destroyed = true;
-  if (e->started) {
-    e->stopping.store(true);
-    uint64_t one = 1;
-    (void)!write(e->wake, &one, sizeof one);
-    e->th.join();
-  }
+  if (e->started) lbnative::StopThread(e->th, e->stopping, e->wake);
   for (Conn* c : e->table)
     if (c) {
       if (c->owned)  // accepted here: nobody else closes them

@@ -1,4 +1,4 @@
-// What native/udp-reply.cc (the engine, the sessions' sockets, the replies) and
+// What native/udp-reply.cc (the engine, its thread, the sessions' sockets, the replies) and
 // native/udp-receive.cc (the listener's socket read in C++) share: one listener's UDP engine.
 #pragma once
 
@@ -10,7 +10,10 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <atomic>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -19,6 +22,10 @@ namespace lbudp {
 constexpr size_t kMaxDatagram = 65536;  // one read: the largest UDP payload fits whole
 constexpr size_t kMaxForward = 65507;   // the largest IPv4 UDP payload, PROXY header included
 constexpr uint32_t kListenerTag = 0xffffffffu;  // the listener's descriptor in the epoll set
+constexpr uint32_t kWakeTag = 0xfffffffeu;      // the eventfd that wakes the thread (to stop it)
+// Bytes of datagrams read for JavaScript and not yet seen by it, at most, unless udpLimit says
+// otherwise (the listener's maxBufferedBytes): beyond, dropped and counted (udpDropped).
+constexpr size_t kMaxQueuedBytes = 4u << 20;
 
 // Counters taken by udpTake, in its Float64Array's order (src/udp/native-udp.ts, TAKEN).
 enum {
@@ -26,7 +33,7 @@ enum {
   kBytes,         //
   kFull,          // replies dropped: the listener's send buffer was full
   kErrors,        // replies dropped: another error
-  kRefused,       // ICMP port unreachable read on the session's socket, not taken yet
+  kRefused,       // ICMP port unreachable read on the session's socket (Sess::refused)
   kInDatagrams,   // client datagrams sent to the target from C++
   kInBytes,       //
   kInFull,        // client datagrams dropped: the session socket's send buffer was full
@@ -71,6 +78,17 @@ inline bool KeyOf(const sockaddr_storage& ss, Key* k) {
   return false;
 }
 
+// A counter the engine's thread writes and JavaScript reads (udpTake) without a lock: one
+// writer, so a relaxed load and store (plain moves on x86-64), never a locked instruction.
+struct Counter {
+  std::atomic<double> v{0};
+  void add(double d) { v.store(v.load(std::memory_order_relaxed) + d, std::memory_order_relaxed); }
+  double get() const { return v.load(std::memory_order_relaxed); }
+};
+
+// One session. Its descriptor, client and header are set before the thread sees it and never
+// change; the thread reads it and writes its counters under the engine's lock (udpTake reads them
+// without). JavaScript deletes it, under the lock.
 struct Sess {
   int fd = -1;
   int listenFd = -1;
@@ -79,9 +97,23 @@ struct Sess {
   Key key;
   bool registered = false;  // in the engine's map: its client's datagrams are sent from C++
   std::string header;       // PROXY v2, before every datagram to the target
-  double n[kCount] = {};
-  int64_t last = -1;  // CLOCK_MONOTONIC_COARSE ms of the last datagram either way since the last take
+  Counter n[kCount];        // since the session opened (udpTake reports what changed)
+  // ICMP port unreachable read and not yet seen by JavaScript (udpSend or udpTake): while there
+  // is one, the client's datagrams go to JavaScript, which moves the session.
+  std::atomic<uint32_t> refused{0};
+  std::atomic<int64_t> last{-1};     // CLOCK_MONOTONIC_COARSE ms of the last datagram either way
+  std::atomic<uint64_t> moved{0};    // datagrams either way: whether there was one since a take
+  // JavaScript's thread only: what the last udpTake reported.
+  double taken[kCount] = {};
+  uint64_t movedTaken = 0;
+  void tick(int64_t now) {
+    moved.store(moved.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    last.store(now, std::memory_order_relaxed);
+  }
 };
+
+// An ICMP port unreachable on the session's socket (read, or returned by a send).
+inline void Refused(Sess* s) { s->refused.fetch_add(1, std::memory_order_relaxed); }
 
 // The client's datagram to the session's target, after its PROXY v2 header if any (one datagram).
 inline ssize_t SendDatagram(Sess* s, const void* p, size_t len) {
@@ -97,8 +129,6 @@ inline ssize_t SendDatagram(Sess* s, const void* p, size_t len) {
 struct Receiver {
   static constexpr unsigned kBatch = 32;  // datagrams per recvmmsg
   int fd = -1;
-  napi_ref callback = nullptr;  // (msg, ip, port, truncated) for what C++ does not forward
-  napi_async_context async = nullptr;
   char* bufs = nullptr;  // kBatch x kMaxDatagram, never zeroed: pages are touched as datagrams fill them
   std::vector<mmsghdr> msgs;
   std::vector<iovec> iovs;
@@ -110,7 +140,7 @@ struct Receiver {
 
 // Replies read from the sessions' sockets in one turn, sent to their clients with one sendmmsg on
 // the listener's socket (one syscall for many replies: with many sessions, each wakes up with
-// about one reply). Sess pointers stay valid: the batch is sent before anything calls JavaScript.
+// about one reply).
 struct ReplyBatch {
   static constexpr unsigned kSize = 64;
   char* bufs = nullptr;  // kSize x kMaxDatagram, touched only as far as replies fill them
@@ -121,27 +151,65 @@ struct ReplyBatch {
   int fd = -1;  // the listener's descriptor they leave from
 };
 
+// A datagram JavaScript must decide (a new client, a session it unregistered, too large, truncated).
+struct ToJs {
+  sockaddr_storage from;
+  Key key;
+  bool truncated;
+  std::string data;
+};
+
+// What one wake-up of the thread hands to JavaScript: one thread-safe call.
+struct JsBatch {
+  std::vector<ToJs> v;
+};
+
 struct UdpEngine {
   int ep = -1;
-  void* poll = nullptr;  // uv_poll_s; its first field is the handle's `data`
+  int wake = -1;  // eventfd: stops the thread
+  std::thread th;
+  std::atomic<bool> stopping{false};
+  bool started = false;
+  bool destroyed = false;  // JavaScript's thread: no call reaches the engine any more
+  // Guards slots, byClient, toJs, the receiver and every Sess but its counters. The thread holds
+  // it for one wake-up's work; JavaScript for a session's open, move or close.
+  std::mutex mu;
   std::vector<Sess*> slots;
   std::vector<int32_t> freeSlots;
   std::unordered_map<Key, int32_t, KeyHash> byClient;
+  // Clients with datagrams on their way to JavaScript: their next ones follow (in order), even
+  // once JavaScript has registered their session.
+  std::unordered_map<Key, uint32_t, KeyHash> toJs;
   Receiver rx;
   ReplyBatch replies;
+  JsBatch* batch = nullptr;              // the thread's, for this wake-up
+  std::atomic<size_t> queuedBytes{0};    // read for JavaScript and not seen by it yet
+  std::atomic<size_t> maxQueued{kMaxQueuedBytes};
+  std::atomic<double> queueDrops{0};     // dropped: maxQueued reached (udpDropped)
+  napi_threadsafe_function tsfn = nullptr;
+  napi_ref callback = nullptr;  // (msg, ip, port, truncated) for what C++ does not forward
+  napi_async_context async = nullptr;
   napi_env env = nullptr;
-  int depth = 0;           // inside OnPoll: JavaScript may destroy the engine meanwhile
-  bool finalized = false;  // collected while inside OnPoll: deleted when it returns
+  int depth = 0;           // inside CallJs: JavaScript may destroy the engine meanwhile
+  bool finalized = false;  // collected while inside CallJs: deleted when it returns
 };
 
 int64_t NowMs();
-// Reads the listener's socket: forwards known clients' datagrams, hands the rest to JavaScript.
+// Reads the listener's socket: forwards known clients' datagrams, queues the rest for JavaScript.
+// The thread, under the lock.
 void Receive(UdpEngine* e, int64_t now);
-// Starts (callback: a function) reading the listener's descriptor; false with errno set.
-bool Listen(UdpEngine* e, int fd, napi_value callback);
-// Stops reading it (the descriptor stays open: it is Node's).
+// Starts reading the listener's descriptor (the lock held); false with errno set.
+bool Listen(UdpEngine* e, int fd);
+// Stops reading it (the descriptor stays open: it is Node's); the lock held.
 void Unlisten(UdpEngine* e);
 void Register(UdpEngine* e, int32_t slot, Sess* s);
 void Forget(UdpEngine* e, Sess* s);
+// The thread's JavaScript-bound datagrams of this wake-up go (one thread-safe call).
+void Deliver(UdpEngine* e);
+// The thread-safe function's call on JavaScript's thread: each datagram to the callback.
+void CallJs(napi_env env, napi_value, void* context, void* data);
+void FreeBuffers(Receiver* rx);
+// Deletes the engine (its thread stopped, its sockets closed).
+void FreeEngine(UdpEngine* e);
 
 }  // namespace lbudp

@@ -1,39 +1,39 @@
-// UDP fast path (issue 13): the sessions' upstream sockets in C++, on the JavaScript thread.
+// UDP fast path (issue 13): the listener's and the sessions' sockets in C++, on a thread of the
+// engine's own.
 //
 // Through dgram, every datagram costs Node a 64 KiB allocation, a Buffer, an `rinfo` object, a
 // call into JavaScript and a send request; that was most of our CPU per datagram against
 // nginx's (docs/benchmarks.md, UDP). Here a session's upstream socket is a plain descriptor: the
 // client's datagram goes out with one send(2) (from C++ when the engine reads the listener's
 // socket: native/udp-receive.cc; else from udpSend), and the target's replies are read and sent
-// to the client from the listener's socket (sendto on its descriptor) without entering
-// JavaScript. JavaScript decides every session (admission, target, moves); it pulls the counters,
-// drops, port-unreachable errors and the time of the last datagram (udpTake) on its sweep and
-// before a session ends.
+// to the client from the listener's socket (sendmmsg on its descriptor) without entering
+// JavaScript. JavaScript decides every session (admission, target, moves); it reads the counters,
+// drops, port-unreachable errors and the time of the last datagram (udpTake, no lock) on its
+// sweep and before a session ends.
 //
-// No thread: the sockets sit in one epoll set of our own, and that epoll descriptor is polled by
-// the Node event loop (one uv_poll), so replies are relayed in the same loop turn as Node's own
-// I/O, with no wake-up of another thread. libuv is reached through the few functions Node
-// exports (declared below: node-api-headers ships no uv.h); uv_poll_t stays opaque.
+// A thread of its own with its own epoll set, as nginx's worker: one wake-up per batch of
+// datagrams, one epoll_wait. Polled from Node's event loop instead (a uv_poll on the epoll
+// descriptor), each batch cost two epoll waits, Node's loop phases and its clock, and nested
+// epoll wake-ups: a third more system calls per query (perf stat, 1,000 sessions).
 
 #include "udp-engine.h"
 
 #include <errno.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
-extern "C" {
-struct uv_loop_s;
-struct uv_poll_s;
-struct uv_handle_s;
-typedef void (*lb_uv_poll_cb)(uv_poll_s*, int status, int events);
-typedef void (*lb_uv_close_cb)(uv_handle_s*);
-int uv_poll_init(uv_loop_s*, uv_poll_s*, int fd);
-int uv_poll_start(uv_poll_s*, int events, lb_uv_poll_cb);
-int uv_poll_stop(uv_poll_s*);
-void uv_close(uv_handle_s*, lb_uv_close_cb);
-void uv_unref(uv_handle_s*);
-void uv_ref(uv_handle_s*);
+namespace lbudp {
+
+// Deletes the engine: the thread was stopped and the sockets closed (Shut).
+void FreeEngine(UdpEngine* e) {
+  delete[] e->rx.bufs;
+  delete[] e->replies.bufs;
+  delete e->batch;
+  delete e;
 }
+
+}  // namespace lbudp
 
 namespace {
 
@@ -42,9 +42,7 @@ using lbnative::Int;
 using lbnative::ParseAddr;
 using namespace lbudp;
 
-constexpr int kUvReadable = 1;
-constexpr size_t kPollBytes = 512;      // > sizeof(uv_poll_t) on every libuv 1.x (about 160)
-constexpr int kReadsPerSession = 16;    // fairness between sessions in one turn (level-triggered)
+constexpr int kReadsPerSession = 16;  // fairness between sessions in one turn (level-triggered)
 constexpr int kEventsPerTurn = 64;
 
 // Sends the batched replies to their clients from the listener's socket; each one that cannot go
@@ -56,15 +54,15 @@ void Flush(UdpEngine* e) {
     int r = sendmmsg(b.fd, &b.msgs[off], b.n - off, MSG_DONTWAIT);
     if (r > 0) {
       for (unsigned j = off; j < off + unsigned(r); j++) {
-        b.of[j]->n[kDatagrams]++;
-        b.of[j]->n[kBytes] += double(b.iovs[j].iov_len);
+        b.of[j]->n[kDatagrams].add(1);
+        b.of[j]->n[kBytes].add(double(b.iovs[j].iov_len));
       }
       off += unsigned(r);
       continue;
     }
     if (r < 0 && errno == EINTR) continue;
     bool full = r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS);
-    b.of[off]->n[full ? kFull : kErrors]++;  // this one failed; the next ones are tried
+    b.of[off]->n[full ? kFull : kErrors].add(1);  // this one failed; the next ones are tried
     off++;
   }
   b.n = 0;
@@ -87,8 +85,8 @@ void Relay(UdpEngine* e, Sess* s, int64_t now) {
     int r = recvmmsg(s->fd, &b.msgs[b.n], want, MSG_DONTWAIT, nullptr);
     if (r < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-      if (errno == ECONNREFUSED) s->n[kRefused]++;  // ICMP port unreachable: JavaScript decides
-      else if (errno != EINTR) s->n[kErrors]++;
+      if (errno == ECONNREFUSED) Refused(s);  // ICMP port unreachable: JavaScript decides
+      else if (errno != EINTR) s->n[kErrors].add(1);
       read++;
       continue;  // the error is cleared by reading it; replies may follow
     }
@@ -97,38 +95,47 @@ void Relay(UdpEngine* e, Sess* s, int64_t now) {
       b.msgs[j].msg_hdr.msg_name = &s->client;
       b.msgs[j].msg_hdr.msg_namelen = s->clientLen;
       b.of[j] = s;
+      s->tick(now);
     }
     b.n += unsigned(r);
     b.fd = s->listenFd;
-    s->last = now;
     read += r;
     if (unsigned(r) < want) return;  // read all there was
   }
 }
 
-void FreeEngine(UdpEngine* e);
-
-void OnPoll(uv_poll_s* handle, int status, int) {
-  auto* e = *reinterpret_cast<UdpEngine**>(handle);
-  if (!e || status < 0) return;
+// The engine's thread: waits on its epoll set, and per wake-up, under the lock, forwards the
+// clients' datagrams, relays the replies, queues what JavaScript must see; then hands that over.
+// epoll_wait on the engine's own descriptor fails only with EINTR (the rest are programming errors).
+void Run(UdpEngine* e) {
   epoll_event evs[kEventsPerTurn];
-  int n = epoll_wait(e->ep, evs, kEventsPerTurn, 0);
-  int64_t now = NowMs();
-  e->depth++;
-  for (int i = 0; i < n && e->ep >= 0; i++) {
-    uint32_t slot = evs[i].data.u32;
-    if (slot != kListenerTag) {
-      if (slot < e->slots.size() && e->slots[slot]) Relay(e, e->slots[slot], now);
-      continue;
+  while (!e->stopping.load(std::memory_order_relaxed)) {
+    int n = epoll_wait(e->ep, evs, kEventsPerTurn, -1);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;
     }
-    Flush(e);  // Receive may call JavaScript, which may close the sessions of batched replies
-    Receive(e, now);
+    {
+      std::lock_guard<std::mutex> lock(e->mu);
+      int64_t now = NowMs();
+      for (int i = 0; i < n; i++) {
+        uint32_t tag = evs[i].data.u32;
+        if (tag == kWakeTag) {
+          uint64_t v;
+          (void)!read(e->wake, &v, sizeof v);
+        } else if (tag == kListenerTag) {
+          Receive(e, now);
+        } else if (tag < e->slots.size() && e->slots[tag]) {
+          Relay(e, e->slots[tag], now);  // (a slot closed and opened again since: it reads its own socket)
+        }
+      }
+      Flush(e);
+    }
+    Deliver(e);
   }
-  if (e->ep >= 0) Flush(e);
-  e->depth--;
-  if (e->finalized && e->depth == 0) FreeEngine(e);
 }
 
+// The lock held.
 void CloseSess(UdpEngine* e, int32_t slot) {
   Sess* s = e->slots[size_t(slot)];
   if (!s) return;
@@ -139,42 +146,37 @@ void CloseSess(UdpEngine* e, int32_t slot) {
   e->freeSlots.push_back(slot);
 }
 
-void FreePoll(uv_handle_s* h) { operator delete(static_cast<void*>(h)); }
-
-// Closes every session socket and stops polling; the listener's descriptor stays open (Node's).
-// `napi`: false at the env's teardown or from the finalizer, where no Node-API call is made.
+// Stops the thread, closes every session socket; the listener's descriptor stays open (Node's).
+// `napi`: false at the env's teardown or from the finalizer, where no Node-API call but the
+// thread-safe function's release is made (the reference and async context go with the env).
 void Shut(UdpEngine* e, bool napi) {
-  if (napi) {
-    Unlisten(e);
-  } else {
-    e->rx.fd = -1;  // the reference and async context go with the env
-    e->rx.callback = nullptr;
-    e->rx.async = nullptr;
-  }
-  if (e->poll) {
-    *reinterpret_cast<UdpEngine**>(e->poll) = nullptr;
-    uv_poll_stop(static_cast<uv_poll_s*>(e->poll));
-    uv_close(static_cast<uv_handle_s*>(e->poll), FreePoll);
-    e->poll = nullptr;
-  }
+  if (e->destroyed) return;
+  e->destroyed = true;
+  if (e->started) lbnative::StopThread(e->th, e->stopping, e->wake);
+  Unlisten(e);
   for (size_t i = 0; i < e->slots.size(); i++)
     if (e->slots[i]) CloseSess(e, int32_t(i));
   e->slots.clear();
   e->freeSlots.clear();
   e->byClient.clear();
+  e->toJs.clear();
+  if (e->tsfn) napi_release_threadsafe_function(e->tsfn, napi_tsfn_abort);
+  e->tsfn = nullptr;
+  if (napi) {
+    if (e->callback) napi_delete_reference(e->env, e->callback);
+    if (e->async) napi_async_destroy(e->env, e->async);
+  }
+  e->callback = nullptr;
+  e->async = nullptr;
   if (e->ep >= 0) close(e->ep);
-  e->ep = -1;
+  if (e->wake >= 0) close(e->wake);
+  e->ep = e->wake = -1;
+  FreeBuffers(&e->rx);  // (CallJs, maybe on the stack, has copies of its datagrams)
 }
 
 void Destroy(UdpEngine* e) { Shut(e, false); }
 
-void FreeEngine(UdpEngine* e) {
-  delete[] e->rx.bufs;
-  delete[] e->replies.bufs;
-  delete e;
-}
-
-// Collected: freed now, or when OnPoll (which called into JavaScript) returns.
+// Collected: freed now, or when CallJs (which called into JavaScript) returns.
 void Free(UdpEngine* e) {
   if (e->depth > 0) e->finalized = true;
   else FreeEngine(e);
@@ -184,9 +186,10 @@ UdpEngine* EngineOf(napi_env env, napi_value v) {
   void* p = nullptr;
   if (napi_get_value_external(env, v, &p) != napi_ok) return nullptr;
   auto* e = static_cast<UdpEngine*>(p);
-  return e && e->ep >= 0 ? e : nullptr;
+  return e && !e->destroyed ? e : nullptr;
 }
 
+// JavaScript's thread: it alone changes `slots`, under the lock, so it reads them without.
 Sess* SessOf(napi_env env, UdpEngine* e, napi_value v, int32_t* slotOut) {
   int32_t slot = -1;
   napi_get_value_int32(env, v, &slot);
@@ -203,26 +206,38 @@ std::string StringArg(napi_env env, napi_value v) {
   return s;
 }
 
-// udpCreate() -> engine, or throws.
+napi_value Throw(napi_env env, UdpEngine* e) {
+  Shut(e, true);
+  FreeEngine(e);
+  napi_throw_error(env, "LB_ERR_NATIVE_RELAY", "udp: cannot start the engine (epoll, eventfd, thread)");
+  return nullptr;
+}
+
+// udpCreate() -> engine, or throws. Its thread waits on an empty epoll set until a session opens
+// or the listener's socket is read (udpListen).
 napi_value UdpCreate(napi_env env, napi_callback_info) {
   auto* e = new UdpEngine();
   e->env = env;
   e->ep = epoll_create1(EPOLL_CLOEXEC);
-  uv_loop_s* loop = nullptr;
+  e->wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   e->replies.bufs = new char[ReplyBatch::kSize * kMaxDatagram];
-  e->poll = operator new(kPollBytes);
-  memset(e->poll, 0, kPollBytes);
-  if (e->ep < 0 || napi_get_uv_event_loop(env, &loop) != napi_ok ||
-      uv_poll_init(loop, static_cast<uv_poll_s*>(e->poll), e->ep) != 0) {
-    if (e->ep >= 0) close(e->ep);
-    operator delete(e->poll);
-    FreeEngine(e);
-    napi_throw_error(env, "LB_ERR_NATIVE_RELAY", "udp: cannot poll an epoll descriptor");
-    return nullptr;
+  napi_value name;
+  napi_create_string_utf8(env, "lb-udp", NAPI_AUTO_LENGTH, &name);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u32 = kWakeTag;
+  if (e->ep < 0 || e->wake < 0 || epoll_ctl(e->ep, EPOLL_CTL_ADD, e->wake, &ev) != 0 ||
+      napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, e, CallJs, &e->tsfn) !=
+          napi_ok)
+    return Throw(env, e);
+  // the listener's socket keeps the process alive while the engine reads it (udpListen), not the thread
+  napi_unref_threadsafe_function(env, e->tsfn);
+  try {
+    e->th = std::thread(Run, e);
+    e->started = true;
+  } catch (...) {
+    return Throw(env, e);
   }
-  *reinterpret_cast<UdpEngine**>(e->poll) = e;
-  uv_poll_start(static_cast<uv_poll_s*>(e->poll), kUvReadable, OnPoll);
-  uv_unref(static_cast<uv_handle_s*>(e->poll));  // the listener's socket keeps the process alive
   return lbnative::Owned<UdpEngine, Destroy, Free>::Wrap(env, e);
 }
 
@@ -238,18 +253,35 @@ napi_value UdpListen(napi_env env, napi_callback_info info) {
   napi_valuetype type;
   napi_typeof(env, argv[2], &type);
   if (fd < 0 || type != napi_function) return Int(env, -EINVAL);
-  if (!Listen(e, fd, argv[2])) return Int(env, -errno);
+  {
+    std::lock_guard<std::mutex> lock(e->mu);
+    if (!Listen(e, fd)) return Int(env, -errno);
+  }
+  if (e->callback) napi_delete_reference(env, e->callback);
+  napi_create_reference(env, argv[2], 1, &e->callback);
+  if (!e->async) {
+    napi_value resource, name;
+    napi_create_object(env, &resource);
+    napi_create_string_utf8(env, "lb:udp-receive", NAPI_AUTO_LENGTH, &name);
+    napi_async_init(env, resource, name, &e->async);
+  }
   // dgram no longer reads the socket, so its handle no longer keeps the process alive: this does
-  uv_ref(static_cast<uv_handle_s*>(e->poll));
+  napi_ref_threadsafe_function(env, e->tsfn);
   return Int(env, 0);
 }
 
 // udpUnlisten(engine): stops reading the listener's socket (JavaScript may read it again).
+// Datagrams read before still come to the callback.
 napi_value UdpUnlisten(napi_env env, napi_callback_info info) {
   ARGS(1);
   if (UdpEngine* e = EngineOf(env, argv[0])) {
-    Unlisten(e);
-    uv_unref(static_cast<uv_handle_s*>(e->poll));
+    bool was;
+    {
+      std::lock_guard<std::mutex> lock(e->mu);
+      was = e->rx.fd >= 0;
+      Unlisten(e);
+    }
+    if (was) napi_unref_threadsafe_function(env, e->tsfn);
   }
   return nullptr;
 }
@@ -288,6 +320,7 @@ napi_value UdpOpen(napi_env env, napi_callback_info info) {
     delete s;
     return Int(env, -err);
   }
+  std::lock_guard<std::mutex> lock(e->mu);
   int32_t slot;
   if (!e->freeSlots.empty()) {
     slot = e->freeSlots.back();
@@ -310,14 +343,15 @@ napi_value UdpOpen(napi_env env, napi_callback_info info) {
 }
 
 // udpSend(engine, slot, buffer) -> 0, or -errno (-ECONNREFUSED: not sent, the target refused an
-// earlier datagram and JavaScript has not taken it yet).
+// earlier datagram and JavaScript has not taken it yet). JavaScript's thread sends on the
+// session's socket itself: no lock (the thread never closes it).
 napi_value UdpSend(napi_env env, napi_callback_info info) {
   ARGS(3);
   int32_t slot;
   Sess* s = SessOf(env, EngineOf(env, argv[0]), argv[1], &slot);
   if (!s) return Int(env, -EBADF);
-  if (s->n[kRefused] > 0) {
-    s->n[kRefused]--;
+  if (s->refused.load(std::memory_order_relaxed) > 0) {  // only this thread takes one away
+    s->refused.fetch_sub(1, std::memory_order_relaxed);
     return Int(env, -ECONNREFUSED);
   }
   void* p = nullptr;
@@ -330,25 +364,30 @@ napi_value UdpSend(napi_env env, napi_callback_info info) {
 // udpTake(engine, slot, out: Float64Array(10)) -> false for an unknown slot. Fills in what
 // happened since the last take (udp-engine.h: replies sent and dropped, port-unreachable errors,
 // the client's datagrams sent and dropped from C++), then how many ms ago the last datagram
-// either way was (-1: none since the last take); and zeroes them.
+// either way was (-1: none since the last take). No lock: the thread's counters only grow.
 napi_value UdpTake(napi_env env, napi_callback_info info) {
   ARGS(3);
   int32_t slot;
   Sess* s = SessOf(env, EngineOf(env, argv[0]), argv[1], &slot);
   if (!s) return Bool(env, false);
+  double d[kTakeLength];
+  for (int i = 0; i < kCount; i++) {
+    double v = s->n[i].get();
+    d[i] = v - s->taken[i];
+    s->taken[i] = v;
+  }
+  d[kRefused] = s->refused.exchange(0, std::memory_order_relaxed);
+  uint64_t moved = s->moved.load(std::memory_order_relaxed);
+  d[kCount] = moved == s->movedTaken ? -1 : double(NowMs() - s->last.load(std::memory_order_relaxed));
+  s->movedTaken = moved;
   void* data = nullptr;
   size_t len = 0;
   napi_typedarray_type type;
   napi_value ab;
   size_t offset;
   if (napi_get_typedarray_info(env, argv[2], &type, &len, &data, &ab, &offset) == napi_ok &&
-      type == napi_float64_array && len >= kCount) {
-    auto* d = static_cast<double*>(data);
-    for (int i = 0; i < kCount; i++) d[i] = s->n[i];
-    if (len >= kTakeLength) d[kCount] = s->last < 0 ? -1 : double(NowMs() - s->last);
-  }
-  for (int i = 0; i < kCount; i++) s->n[i] = 0;
-  s->last = -1;
+      type == napi_float64_array && len >= kCount)
+    memcpy(data, d, sizeof(double) * (len >= kTakeLength ? kTakeLength : kCount));
   return Bool(env, true);
 }
 
@@ -358,7 +397,10 @@ napi_value UdpForget(napi_env env, napi_callback_info info) {
   ARGS(2);
   UdpEngine* e = EngineOf(env, argv[0]);
   int32_t slot;
-  if (Sess* s = SessOf(env, e, argv[1], &slot)) Forget(e, s);
+  if (Sess* s = SessOf(env, e, argv[1], &slot)) {
+    std::lock_guard<std::mutex> lock(e->mu);
+    Forget(e, s);
+  }
   return nullptr;
 }
 
@@ -368,7 +410,10 @@ napi_value UdpRegister(napi_env env, napi_callback_info info) {
   UdpEngine* e = EngineOf(env, argv[0]);
   int32_t slot;
   Sess* s = SessOf(env, e, argv[1], &slot);
-  if (s) Register(e, slot, s);
+  if (s) {
+    std::lock_guard<std::mutex> lock(e->mu);
+    Register(e, slot, s);
+  }
   return Bool(env, s != nullptr);
 }
 
@@ -377,11 +422,34 @@ napi_value UdpClose(napi_env env, napi_callback_info info) {
   ARGS(2);
   UdpEngine* e = EngineOf(env, argv[0]);
   int32_t slot;
-  if (SessOf(env, e, argv[1], &slot)) CloseSess(e, slot);
+  if (SessOf(env, e, argv[1], &slot)) {
+    std::lock_guard<std::mutex> lock(e->mu);
+    CloseSess(e, slot);
+  }
   return nullptr;
 }
 
-// udpDestroy(engine): stops reading the listener's socket, closes every session socket, stops polling.
+// udpLimit(engine, bytes): datagrams read for JavaScript may wait up to this many bytes.
+napi_value UdpLimit(napi_env env, napi_callback_info info) {
+  ARGS(2);
+  UdpEngine* e = EngineOf(env, argv[0]);
+  double bytes = 0;
+  if (e && napi_get_value_double(env, argv[1], &bytes) == napi_ok && bytes >= 0) e->maxQueued.store(size_t(bytes));
+  return nullptr;
+}
+
+// udpDropped(engine) -> datagrams dropped since the last call because as many bytes as udpLimit
+// allows were still waiting for JavaScript (a flood of new clients faster than it admits them).
+napi_value UdpDropped(napi_env env, napi_callback_info info) {
+  ARGS(1);
+  UdpEngine* e = EngineOf(env, argv[0]);
+  napi_value out;
+  napi_create_double(env, e ? e->queueDrops.exchange(0) : 0, &out);
+  return out;
+}
+
+// udpDestroy(engine): stops the thread and the reading of the listener's socket, closes every
+// session socket.
 napi_value UdpDestroy(napi_env env, napi_callback_info info) {
   ARGS(1);
   if (UdpEngine* e = EngineOf(env, argv[0])) Shut(e, true);
@@ -396,7 +464,7 @@ void RegisterUdp(napi_env env, napi_value exports) {
       {"udpCreate", UdpCreate},   {"udpListen", UdpListen},     {"udpUnlisten", UdpUnlisten},
       {"udpOpen", UdpOpen},       {"udpSend", UdpSend},         {"udpTake", UdpTake},
       {"udpForget", UdpForget},   {"udpRegister", UdpRegister}, {"udpClose", UdpClose},
-      {"udpDestroy", UdpDestroy},
+      {"udpLimit", UdpLimit},     {"udpDropped", UdpDropped}, {"udpDestroy", UdpDestroy},
   };
   lbnative::Define(env, exports, fns);
 }

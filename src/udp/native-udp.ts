@@ -25,6 +25,10 @@ export interface UdpAddon {
   /** The client's datagrams go out from C++ again; false for an unknown slot. */
   udpRegister(engine: object, slot: number): boolean;
   udpClose(engine: object, slot: number): void;
+  /** Datagrams read for JavaScript may wait up to `bytes` (default 4 MiB); beyond, they are dropped. */
+  udpLimit(engine: object, bytes: number): void;
+  /** Datagrams dropped since the last call: `udpLimit` bytes were waiting for JavaScript. */
+  udpDropped(engine: object): number;
   udpDestroy(engine: object): void;
 }
 
@@ -85,11 +89,11 @@ export function udpSocketFd(sock: Socket): number {
 }
 
 /**
- * One listener's native fast path: its sessions' upstream sockets in C++, the replies sent to
- * the clients from the listener's descriptor without entering JavaScript (native/udp-reply.cc),
- * and with `receive`, the listener's socket read in C++ too (native/udp-receive.cc): a registered
- * session's datagrams go to its target without JavaScript. Sessions pull what happened (`take`)
- * on the listener's sweep and before they end.
+ * One listener's native fast path, on a thread of its own: its sessions' upstream sockets in C++,
+ * the replies sent to the clients from the listener's descriptor without entering JavaScript
+ * (native/udp-reply.cc), and with `receive`, the listener's socket read in C++ too
+ * (native/udp-receive.cc): a registered session's datagrams go to its target without JavaScript.
+ * Sessions pull what happened (`take`) on the listener's sweep and before they end.
  */
 export class NativeUdp {
   readonly #engine: object;
@@ -126,7 +130,7 @@ export class NativeUdp {
 
   /**
    * Stops reading the listener's socket, without handing it back to dgram: at an upgrade, the
-   * next generation reads it (supervisor).
+   * next generation reads it (supervisor). Datagrams read before still come to `onDatagram`.
    */
   stopReceiving(): void {
     this.#reading = undefined;
@@ -152,6 +156,16 @@ export class NativeUdp {
 
   close(slot: number): void {
     this.addon.udpClose(this.#engine, slot);
+  }
+
+  /** Datagrams the engine reads for `onDatagram` wait up to `bytes` in all; beyond, they are dropped. */
+  limit(bytes: number): void {
+    if (!this.#destroyed) this.addon.udpLimit(this.#engine, bytes);
+  }
+
+  /** Datagrams the engine read for `onDatagram` and dropped since the last call (`limit` reached). */
+  dropped(): number {
+    return this.#destroyed ? 0 : this.addon.udpDropped(this.#engine);
   }
 
   /** Closes every session socket; dgram reads the listener's socket again if the engine read it. */

@@ -68,6 +68,11 @@ export class UdpListener implements SessionHost {
   readonly #tickSet = new Set([{ sweep: (now: number) => this.#sweep(now) }]);
   #buffered = 0;
   #stopping = false;
+  /**
+   * Handed over (an upgrade): every datagram that still comes from the native engine was read
+   * before, so a new client's opens a session here as it would have (else it would be lost).
+   */
+  #readBeforeHandOver = false;
   #native: NativeUdp | undefined;
   now = performance.now();
   /** The client address of the reply being sent: an address read from a datagram, no name. */
@@ -139,6 +144,7 @@ export class UdpListener implements SessionHost {
 
   update(settings: UdpListenerSettings): void {
     this.#settings = settings;
+    this.#native?.limit(settings.maxBufferedBytes);
   }
 
   async start(): Promise<void> {
@@ -187,6 +193,7 @@ export class UdpListener implements SessionHost {
    */
   #startNative(native: NativeUdp, sock: Socket): void {
     this.#native = native;
+    native.limit(this.#settings.maxBufferedBytes); // new clients' datagrams waiting for JavaScript
     const handle = udpHandle(sock);
     const r = handle
       ? native.receive(handle, (msg, ip, port, truncated) => {
@@ -207,7 +214,7 @@ export class UdpListener implements SessionHost {
   #onMessage(msg: Buffer, ip: string, port: number): void {
     let s = this.#table.get(ip, port);
     if (!s) {
-      if (this.#stopping) return this.#count('shutdown', 'listener stopping');
+      if (this.#stopping && !this.#readBeforeHandOver) return this.#count('shutdown', 'listener stopping');
       s = this.#open(ip, port);
       if (!s) return;
     }
@@ -322,6 +329,8 @@ export class UdpListener implements SessionHost {
 
   #sweep(now: number): void {
     this.now = now;
+    const dropped = this.#native?.dropped() ?? 0;
+    for (let i = 0; i < dropped; i++) this.#count('buffer_full', 'too many datagrams waiting for a new session');
     for (const s of this.#table.values()) {
       s.sync(); // the native path's replies: counters, and the session's last datagram
       const idleMs = s.idleMs();
@@ -341,6 +350,7 @@ export class UdpListener implements SessionHost {
    */
   handOver(): void {
     this.#stopping = true;
+    this.#readBeforeHandOver = this.#native !== undefined;
     this.#native?.stopReceiving();
     this.#handedOver = this.#inherited?.recvStop() === 0;
   }

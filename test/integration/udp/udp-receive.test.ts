@@ -1,8 +1,16 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { loadRelayAddon } from '../../../src/proxy/native-addon.js';
-import { NativeUdp, TAKEN, udpFunctions, udpHandle, udpSocketFd } from '../../../src/udp/native-udp.js';
+import {
+  NativeUdp,
+  TAKEN,
+  udpFunctions,
+  udpHandle,
+  udpSocketFd,
+  type OnDatagram,
+} from '../../../src/udp/native-udp.js';
 import { eventually } from '../../helpers/net.js';
 import { trafficPid } from '../../helpers/supervised.js';
 import { boundSocket, clientOf, peerOf, startUdpLb, UdpClient, type UdpLb } from '../../helpers/udp.js';
@@ -20,8 +28,11 @@ interface Seen {
   truncated: boolean;
 }
 
-/** A listener read by a native engine: what comes to JavaScript, and what dgram still reads. */
-async function receiving(t: TestContext) {
+/**
+ * A listener read by a native engine: what comes to JavaScript (to `onDatagram` if given), and
+ * what dgram still reads.
+ */
+async function receiving(t: TestContext, onDatagram?: OnDatagram) {
   const listener = await boundSocket(t);
   const client = await boundSocket(t);
   const native = new NativeUdp(addon!, udpSocketFd(listener));
@@ -32,11 +43,15 @@ async function receiving(t: TestContext) {
   listener.on('message', (m) => byDgram.push(m));
   client.on('message', (m) => replies.push(m));
   assert.equal(
-    native.receive(udpHandle(listener)!, (msg, ip, port, truncated) => toJs.push({ msg, ip, port, truncated })),
+    native.receive(
+      udpHandle(listener)!,
+      onDatagram ?? ((msg, ip, port, truncated) => toJs.push({ msg, ip, port, truncated })),
+    ),
     0,
   );
-  const send = (msg: Buffer | string): void => client.send(msg, listener.address().port, '127.0.0.1');
-  return { native, toJs, byDgram, replies, send, clientPort: client.address().port };
+  const port = listener.address().port;
+  const send = (msg: Buffer | string): void => client.send(msg, port, '127.0.0.1');
+  return { native, toJs, byDgram, replies, send, port, clientPort: client.address().port };
 }
 
 const take = (native: NativeUdp, slot: number): number[] => [...native.take(slot)!];
@@ -128,6 +143,90 @@ test(
     assert.equal(toJs.length, 0);
     const n = take(native, slot);
     assert.deepEqual([n[TAKEN.inDatagrams], n[TAKEN.inBytes]], [40, sent.join('').length]);
+  },
+);
+
+/**
+ * A node program that sends datagrams `d0`, `d1`, … of `size` bytes to `port` from one socket:
+ * each count of `bursts` `gapMs` apart, `pauseMs` between bursts, then it waits `lingerMs`.
+ */
+const senderArgs = (
+  port: number,
+  o: { bursts: number[]; size: number; gapMs: number; pauseMs?: number; lingerMs: number },
+): string[] => [
+  '-e',
+  `const s = require('node:dgram').createSocket('udp4');
+   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+   s.bind(0, '127.0.0.1', async () => {
+     let i = 0;
+     for (const n of ${JSON.stringify(o.bursts)}) {
+       for (let k = 0; k < n; k++, i++) {
+         const d = Buffer.alloc(${o.size}, 46);
+         d.write('d' + i);
+         s.send(d, ${port}, '127.0.0.1');
+         if (${o.gapMs} > 0) await sleep(${o.gapMs});
+       }
+       await sleep(${o.pauseMs ?? 0});
+     }
+     setTimeout(() => s.close(), ${o.lingerMs});
+   });`,
+];
+
+/** Blocks this thread (the JavaScript one) for `ms`, as a busy event loop would. */
+const block = (ms: number): void => {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+};
+
+/** The `d<n>` at the start of each datagram. */
+const names = (ds: readonly Buffer[]): string[] => ds.map((d) => /^d\d+/.exec(d.toString('latin1'))?.[0] ?? '?');
+
+test(
+  'native receive: datagrams waiting for a busy JavaScript are bounded by udpLimit; the rest are dropped and counted',
+  { skip: noAddon },
+  async (t) => {
+    const { native, toJs, byDgram, port } = await receiving(t);
+    native.limit(4000);
+    // this thread is blocked until the sender exits: the engine's thread reads all 50 meanwhile
+    execFileSync(process.execPath, senderArgs(port, { bursts: [50], size: 1000, gapMs: 0, lingerMs: 300 }));
+    await eventually(() => toJs.length === 4 || undefined, 10_000, 'the four that fit');
+    assert.equal(native.dropped(), 46, 'the other 46 dropped and counted');
+    assert.equal(native.dropped(), 0, 'counted once');
+    assert.deepEqual(names(toJs.map((d) => d.msg)), ['d0', 'd1', 'd2', 'd3']);
+    assert.equal(byDgram.length, 0);
+  },
+);
+
+test(
+  "native receive: a client's datagrams waiting for JavaScript are not overtaken once its session opens",
+  { skip: noAddon },
+  async (t) => {
+    const target = await peerOf(t, '');
+    let slot = -1;
+    let toJs = 0;
+    // JavaScript is slow: 50 ms before it opens the session at the first datagram (the next ones
+    // wait for it meanwhile), then 5 ms a datagram; those read once the session is open must not
+    // go out from C++ before the ones still waiting
+    const { native, port } = await receiving(t, (msg, ip, clientPort) => {
+      toJs++;
+      if (slot < 0) {
+        block(50);
+        slot = native.open('127.0.0.1', target.port, ip, clientPort);
+        assert.ok(slot >= 0, `opened: ${slot}`);
+      } else {
+        assert.equal(native.send(slot, msg), 0);
+        block(5);
+      }
+    });
+    const args = senderArgs(port, { bursts: [40, 10], size: 8, gapMs: 2, pauseMs: 1500, lingerMs: 200 });
+    const sender = spawn(process.execPath, args, { stdio: 'ignore' });
+    t.after(() => sender.kill());
+    await eventually(() => target.received.length === 49 || undefined, 20_000, 'every datagram after the first');
+    assert.deepEqual(
+      names(target.received),
+      Array.from({ length: 49 }, (_, i) => `d${i + 1}`),
+      'in the order sent',
+    );
+    assert.ok(toJs < 50, `the last ones went out from C++ once JavaScript had seen the rest (${toJs} to JavaScript)`);
   },
 );
 
