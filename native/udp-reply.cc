@@ -19,6 +19,7 @@
 #include "udp-engine.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -228,6 +229,7 @@ napi_value UdpCreate(napi_env env, napi_callback_info) {
   } catch (...) {
     return Throw(env, e);
   }
+  pthread_setname_np(e->th.native_handle(), "lb-udp");  // for top -H, ps -L
   return lbnative::Owned<UdpEngine, Destroy, Free>::Wrap(env, e);
 }
 

@@ -1,7 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadRelayAddon } from '../../../src/proxy/native-addon.js';
 import {
   NativeUdp,
@@ -230,16 +230,33 @@ test(
   },
 );
 
-test('native receive: a destroyed engine hands the reading back to dgram', { skip: noAddon }, async (t) => {
-  const { native, toJs, byDgram, send } = await receiving(t);
-  send('one');
-  await eventually(() => toJs.length === 1 || undefined, 10_000, 'read by the engine');
-  native.destroy();
-  send('two');
-  await eventually(() => byDgram.length === 1 || undefined, 10_000, 'read by dgram');
-  assert.equal(byDgram[0]!.toString(), 'two');
-  assert.equal(toJs.length, 1);
-});
+/** Threads of this process named `lb-udp`: one per live engine. */
+const udpThreads = (): number =>
+  readdirSync('/proc/self/task').filter((id) => {
+    try {
+      return readFileSync(`/proc/self/task/${id}/comm`, 'utf8').trim() === 'lb-udp';
+    } catch {
+      return false; // ended meanwhile
+    }
+  }).length;
+
+test(
+  'native receive: a destroyed engine stops its thread and hands the reading back to dgram',
+  { skip: noAddon },
+  async (t) => {
+    const before = udpThreads();
+    const { native, toJs, byDgram, send } = await receiving(t);
+    assert.equal(udpThreads(), before + 1, 'the engine has a thread of its own');
+    send('one');
+    await eventually(() => toJs.length === 1 || undefined, 10_000, 'read by the engine');
+    native.destroy();
+    assert.equal(udpThreads(), before, 'joined at destroy');
+    send('two');
+    await eventually(() => byDgram.length === 1 || undefined, 10_000, 'read by dgram');
+    assert.equal(byDgram[0]!.toString(), 'two');
+    assert.equal(toJs.length, 1);
+  },
+);
 
 const targetOf = async (lb: UdpLb, address: string) =>
   (await lb.status()).pools.flatMap((p) => p.targets).find((x) => x.address === address);
