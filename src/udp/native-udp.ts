@@ -38,9 +38,11 @@ export interface UdpAddon {
  */
 export type OnDatagram = (msg: Buffer, ip: string, port: number, truncated: boolean) => void;
 
-/** The addon's UDP functions, when it has them (an addon built before them has not). */
+/** The addon's UDP functions, when it has them all (an addon built before some of them has not). */
 export const udpFunctions = (a: Partial<UdpAddon> | undefined): UdpAddon | undefined =>
-  typeof a?.udpCreate === 'function' && typeof a.udpListen === 'function' ? (a as UdpAddon) : undefined;
+  typeof a?.udpCreate === 'function' && typeof a.udpListen === 'function' && typeof a.udpLimit === 'function'
+    ? (a as UdpAddon)
+    : undefined;
 
 /**
  * What a native session did since the last take: indexes into `take`'s array (native/udp-engine.h):
