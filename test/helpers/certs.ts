@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,7 +59,10 @@ export async function testPki(): Promise<TestPki> {
       await run(
         'openssl',
         ['x509', '-req', '-in', csr, '-CA', p('ca.crt'), '-CAkey', p('ca.key')].concat([
-          '-CAcreateserial',
+          // a serial of its own: -CAcreateserial shares ca.srl, which certificates issued at
+          // once (Promise.all) read while another writes it ("Unable to load number")
+          '-set_serial',
+          `0x${randomBytes(8).toString('hex')}`,
           '-days',
           '2',
           '-copy_extensions',
