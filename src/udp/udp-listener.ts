@@ -310,7 +310,15 @@ export class UdpListener implements SessionHost {
 
   /** Brings in what the native path did for every session (replies, drops), for a reader of the counters. */
   sync(): void {
-    if (this.#native) for (const s of this.#table.values()) s.sync();
+    if (!this.#native) return;
+    this.#syncDropped();
+    for (const s of this.#table.values()) s.sync();
+  }
+
+  /** New clients' datagrams the engine dropped while JavaScript was busy (maxBufferedBytes waiting). */
+  #syncDropped(): void {
+    const dropped = this.#native?.dropped() ?? 0;
+    for (let i = 0; i < dropped; i++) this.#count('buffer_full', 'too many datagrams waiting for JavaScript');
   }
 
   /** The targets' state changed: sessions that must move are handed back to JavaScript now. */
@@ -329,8 +337,7 @@ export class UdpListener implements SessionHost {
 
   #sweep(now: number): void {
     this.now = now;
-    const dropped = this.#native?.dropped() ?? 0;
-    for (let i = 0; i < dropped; i++) this.#count('buffer_full', 'too many datagrams waiting for a new session');
+    this.#syncDropped(); // (a reader of the counters brings them in too: the sweep stops without sessions)
     for (const s of this.#table.values()) {
       s.sync(); // the native path's replies: counters, and the session's last datagram
       const idleMs = s.idleMs();

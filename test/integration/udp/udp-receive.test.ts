@@ -11,6 +11,11 @@ import {
   udpSocketFd,
   type OnDatagram,
 } from '../../../src/udp/native-udp.js';
+import { compileAcl } from '../../../src/access/acl.js';
+import { ClientTable } from '../../../src/access/client-table.js';
+import { createLogger } from '../../../src/log/logger.js';
+import { UdpListener } from '../../../src/udp/udp-listener.js';
+import { newUdpStats } from '../../../src/udp/udp-types.js';
 import { eventually } from '../../helpers/net.js';
 import { trafficPid } from '../../helpers/supervised.js';
 import { boundSocket, clientOf, peerOf, startUdpLb, UdpClient, type UdpLb } from '../../helpers/udp.js';
@@ -193,6 +198,49 @@ test(
     assert.equal(native.dropped(), 0, 'counted once');
     assert.deepEqual(names(toJs.map((d) => d.msg)), ['d0', 'd1', 'd2', 'd3']);
     assert.equal(byDgram.length, 0);
+  },
+);
+
+test(
+  'a UDP listener counts the datagrams its engine dropped while JavaScript was busy as buffer_full, with no session open',
+  { skip: noAddon },
+  async (t) => {
+    const stats = newUdpStats();
+    const listener = new UdpListener(
+      { name: 'busy', host: '127.0.0.1', port: 0, maxBufferedBytes: 65_535, native: addon! },
+      {
+        policy: {
+          acl: compileAcl([], []),
+          maxSessions: undefined,
+          limits: {},
+          clients: new ClientTable(),
+          now: () => 0,
+        },
+        route: () => undefined, // no pool: every new client is dropped as no_healthy_target
+      },
+      stats,
+      { onUdpSessionEnd: () => undefined },
+      createLogger({ level: 'silent', format: 'json' }).log,
+    );
+    await listener.start();
+    t.after(() => listener.stop());
+    assert.ok(listener.native, 'the native engine reads the socket');
+    // 100 new clients' datagrams of 1,000 bytes while this thread is blocked: 65 fit in 65,535
+    execFileSync(process.execPath, [
+      '-e',
+      `const d = require('node:dgram'); let n = 0;
+       for (let i = 0; i < 100; i++) {
+         const s = d.createSocket('udp4');
+         s.send(Buffer.alloc(1000), ${listener.port}, '127.0.0.1', () => { s.close(); if (++n === 100) setTimeout(() => {}, 300); });
+       }`,
+    ]);
+    await eventually(
+      () => (stats.drops.get('no_healthy_target') ?? 0) === 65 || undefined,
+      10_000,
+      'the 65 that fit, seen by JavaScript',
+    );
+    listener.sync(); // a reader of the counters (metrics, /api/status): no session, so no sweep
+    assert.equal(stats.drops.get('buffer_full'), 35);
   },
 );
 
