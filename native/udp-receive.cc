@@ -23,7 +23,7 @@ namespace lbudp {
 namespace {
 
 constexpr unsigned kBatch = Receiver::kBatch;
-constexpr int kBatchesPerTurn = 4;  // then the other descriptors and Node's own I/O get a turn
+constexpr int kBatchesPerTurn = 4;  // then the sessions' replies get a turn (level-triggered: read again next)
 
 // Sends a known session's datagram. false: JavaScript must see it (the target refused).
 bool Forward(Sess* s, char* p, size_t len, int64_t now) {
