@@ -98,7 +98,8 @@ export async function startEtcd(size: 1 | 3 = 1): Promise<EtcdCluster> {
     await Promise.all(members.map((m) => m.start()));
     await eventually(
       async () => (await Promise.all(members.map((m) => healthy(m.clientUrl)))).every(Boolean),
-      20_000,
+      // three members elect a leader in seconds, but a CI run with two suites' load took over 20
+      45_000,
       'etcd healthy',
     );
   } catch (e) {

@@ -60,7 +60,9 @@ test('npm run bench -- --quick prints the table and writes sane figures', { time
       }
     }
     for (const sys of ['haproxy', 'lb']) {
-      assert.ok(figure('conn', 'CPU per connection', sys) > 0);
+      const cpu = figure('conn', 'CPU per connection', sys);
+      // (a CI run once saw this fail with no message: say what the table and the figure were)
+      assert.ok(cpu > 0, `conn CPU per connection ${sys} = ${cpu}; notes: ${report.notes.join('; ')}\n${stdout}`);
       assert.ok(Number.isFinite(figure('idle', 'memory per connection', sys)));
       assert.equal(figure('idle', 'idle connections held', sys), 200);
       assert.ok(Number.isFinite(figure('slow', 'RSS peak', sys)));

@@ -192,7 +192,7 @@ test(
     const { native, toJs, byDgram, port } = await receiving(t);
     native.limit(4000);
     // this thread is blocked until the sender exits: the engine's thread reads all 50 meanwhile
-    execFileSync(process.execPath, senderArgs(port, { bursts: [50], size: 1000, gapMs: 0, lingerMs: 300 }));
+    execFileSync(process.execPath, senderArgs(port, { bursts: [50], size: 1000, gapMs: 0, lingerMs: 1000 }));
     await eventually(() => toJs.length === 4 || undefined, 10_000, 'the four that fit');
     assert.equal(native.dropped(), 46, 'the other 46 dropped and counted');
     assert.equal(native.dropped(), 0, 'counted once');
@@ -231,7 +231,7 @@ test(
       `const d = require('node:dgram'); let n = 0;
        for (let i = 0; i < 100; i++) {
          const s = d.createSocket('udp4');
-         s.send(Buffer.alloc(1000), ${listener.port}, '127.0.0.1', () => { s.close(); if (++n === 100) setTimeout(() => {}, 300); });
+         s.send(Buffer.alloc(1000), ${listener.port}, '127.0.0.1', () => { s.close(); if (++n === 100) setTimeout(() => {}, 1000); });
        }`,
     ]);
     await eventually(
