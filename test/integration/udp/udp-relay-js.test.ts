@@ -31,9 +31,14 @@ test(
     proc.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     proc.stderr.setEncoding('utf8').on('data', (d: string) => (out += d));
     const code = await new Promise<number | null>((resolve) => proc.once('exit', (c) => resolve(c)));
-    const failed = out.split('\n').filter((l) => l.startsWith('not ok'));
-    assert.deepEqual(failed, [], out.slice(-4000));
-    assert.equal(code, 0, out.slice(-4000));
+    const lines = out.split('\n');
+    const failed = lines.filter((l) => l.startsWith('not ok'));
+    // every failing test and subtest with what it reported (a nested one's error is not at the end)
+    const details = lines
+      .flatMap((l, i) => (/^\s*not ok/.test(l) ? [lines.slice(i, i + 25).join('\n')] : []))
+      .join('\n...\n');
+    assert.deepEqual(failed, [], details || out.slice(-4000));
+    assert.equal(code, 0, details || out.slice(-4000));
     const passed = Number(/^# pass (\d+)$/m.exec(out)?.[1] ?? 0);
     assert.ok(passed >= 20, `${passed} tests passed on relay: js`);
   },
