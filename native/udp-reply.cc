@@ -383,41 +383,37 @@ napi_value UdpTake(napi_env env, napi_callback_info info) {
   return Bool(env, true);
 }
 
+// Runs f(engine, session, slot) with the engine's lock held, for the (engine, slot) arguments;
+// false for an unknown slot. How JavaScript changes the session table the thread reads.
+template <typename F>
+bool Locked(napi_env env, napi_value* argv, F f) {
+  UdpEngine* e = EngineOf(env, argv[0]);
+  int32_t slot;
+  Sess* s = SessOf(env, e, argv[1], &slot);
+  if (!s) return false;
+  std::lock_guard<std::mutex> lock(e->mu);
+  f(e, s, slot);
+  return true;
+}
+
 // udpForget(engine, slot): its client's datagrams go to JavaScript again (the session must move,
 // or JavaScript wants to see them); its socket stays, replies still flow.
 napi_value UdpForget(napi_env env, napi_callback_info info) {
   ARGS(2);
-  UdpEngine* e = EngineOf(env, argv[0]);
-  int32_t slot;
-  if (Sess* s = SessOf(env, e, argv[1], &slot)) {
-    std::lock_guard<std::mutex> lock(e->mu);
-    Forget(e, s);
-  }
+  Locked(env, argv, [](UdpEngine* e, Sess* s, int32_t) { Forget(e, s); });
   return nullptr;
 }
 
 // udpRegister(engine, slot) -> false for an unknown slot: its client's datagrams go out from C++ again.
 napi_value UdpRegister(napi_env env, napi_callback_info info) {
   ARGS(2);
-  UdpEngine* e = EngineOf(env, argv[0]);
-  int32_t slot;
-  Sess* s = SessOf(env, e, argv[1], &slot);
-  if (s) {
-    std::lock_guard<std::mutex> lock(e->mu);
-    Register(e, slot, s);
-  }
-  return Bool(env, s != nullptr);
+  return Bool(env, Locked(env, argv, [](UdpEngine* e, Sess* s, int32_t slot) { Register(e, slot, s); }));
 }
 
 // udpClose(engine, slot): closes the session's socket (take its counters first).
 napi_value UdpClose(napi_env env, napi_callback_info info) {
   ARGS(2);
-  UdpEngine* e = EngineOf(env, argv[0]);
-  int32_t slot;
-  if (SessOf(env, e, argv[1], &slot)) {
-    std::lock_guard<std::mutex> lock(e->mu);
-    CloseSess(e, slot);
-  }
+  Locked(env, argv, [](UdpEngine* e, Sess*, int32_t slot) { CloseSess(e, slot); });
   return nullptr;
 }
 
