@@ -6,7 +6,7 @@ import { random } from '../core/random.js';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { Config } from '../config/schema.js';
 import { formatPath, validateConfig } from '../config/validate.js';
-import { createLogger } from '../log/logger.js';
+import { createLogger, type LoggerHandle } from '../log/logger.js';
 import { Metrics } from '../metrics/metrics.js';
 import { startWithServers } from '../servers/sample-servers.js';
 import { NO_DIFF } from '../config/diff.js';
@@ -72,7 +72,20 @@ export async function runBalancer(
     watch?: boolean;
   },
 ): Promise<void> {
-  const logger = createLogger({ level: config.log.level, format: config.log.format });
+  // Held until the banner is out (or the start failed): a user's first line is `Server is listening…`.
+  const logger = createLogger({ level: config.log.level, format: config.log.format, held: true });
+  try {
+    await startBalancer(config, info, logger);
+  } finally {
+    logger.release();
+  }
+}
+
+async function startBalancer(
+  config: Config,
+  info: Parameters<typeof runBalancer>[1],
+  logger: LoggerHandle,
+): Promise<void> {
   const log = logger.log;
   // Run by the supervisor (src/supervisor/): sockets come from it and survive upgrades.
   const link = SupervisorLink.fromProcess();

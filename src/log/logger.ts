@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { HeldOutput } from './held-output.js';
 
 /** The pino-shaped logger every component receives; built once in the composition root. */
 export type Logger = pino.Logger;
@@ -10,6 +11,8 @@ export interface LoggerHandle {
   readonly log: Logger;
   /** Writes out everything buffered, synchronously: call before process.exit(). */
   flushSync(): void;
+  /** Lets out the lines held since the start (`held`); a no-op once done, or when nothing was held. */
+  release(): void;
 }
 
 /** How long flushSync() at exit keeps retrying a stdout that cannot take more. */
@@ -19,19 +22,23 @@ export function createLogger(opts: {
   level: LogLevel;
   format: LogFormat | undefined;
   destination?: number;
+  /** Hold every line until release(): the program's banner goes out first (src/log/held-output.ts). */
+  held?: boolean;
 }): LoggerHandle {
   const fd = opts.destination ?? 1;
   const format = opts.format ?? (process.stdout.isTTY ? 'pretty' : 'json');
   if (format === 'pretty') {
     // pino's transport flushes its worker thread on exit by itself
-    const log = pino(
-      { level: opts.level, base: undefined },
+    const out = new HeldOutput(
       pino.transport({
         target: 'pino-pretty',
         options: { destination: fd, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
       }),
+      undefined,
+      opts.held === true,
     );
-    return { log, flushSync: () => undefined };
+    const log = pino({ level: opts.level, base: undefined }, out);
+    return { log, flushSync: () => out.release(), release: () => out.release() };
   }
   // Lines are batched into 4 KiB writes (one write per line cost 15% of the CPU under a new
   // connection per request); a timer bounds how long a line can wait at low traffic, and
@@ -39,10 +46,13 @@ export function createLogger(opts: {
   const dest = pino.destination({ dest: fd, sync: false, minLength: 4096 });
   setInterval(() => dest.flush(), 200).unref();
   boundSyncFlush(dest);
-  const log = pino({ level: opts.level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, dest);
+  const out = new HeldOutput(dest, undefined, opts.held === true);
+  const log = pino({ level: opts.level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, out);
   return {
     log,
+    release: () => out.release(),
     flushSync: () => {
+      out.release();
       try {
         dest.flushSync();
       } catch {

@@ -25,6 +25,9 @@ test('quick start: --with-servers serves the three sample servers in turn throug
       answers,
       [1, 2, 3, 1, 2, 3].map((n) => `Hello from server ${n}`),
     );
+    // The first checks' lines follow the banner, however early they answered (src/log/held-output.ts).
+    await eventually(() => (lb.stdout().match(/ UP after 1 successful check/g) ?? []).length === 3, 10_000, 'UP x3');
+    assert.match(lb.stdout(), /^Server is listening on port \d+\n/);
   } finally {
     assert.equal(await lb.stop(), 0);
   }
