@@ -60,7 +60,16 @@ constexpr uint32_t kMaxUndecided = 1024;  // accepted, waiting for JavaScript: b
 constexpr int64_t kBackoffMs = 100;    // after EMFILE & co, the clients wait in the backlog this long
 
 // Events to JavaScript, kStride doubles each: kind, handle, then per kind (see CallJs).
-enum : int { kAccept = 1, kConnected = 2, kConnectFailed = 3, kEnd = 4, kFailed = 5, kAcceptError = 6, kRedial = 7 };
+enum : int {
+  kAccept = 1,
+  kConnected = 2,
+  kConnectFailed = 3,
+  kEnd = 4,
+  kFailed = 5,
+  kAcceptError = 6,
+  kRedial = 7,
+  kUnlistened = 8
+};
 constexpr int kStride = 9;
 
 // Pending: accepted (or its connect failed), waiting for JavaScript's decision; Connecting: its
@@ -131,7 +140,10 @@ struct Engine {
   std::vector<Conn*> table;
   std::vector<uint32_t> freeSlots;
   uint32_t nextGen = 1;
-  std::vector<Acceptor*> acceptors;  // by id (null: closed)
+  std::vector<Acceptor*> acceptors;  // by id (null: closed); an id is never reused
+  // Acceptors closed by JavaScript whose kUnlistened the thread has not pushed yet: it comes after
+  // every kAccept of theirs, so JavaScript knows when it has seen the last of their connections.
+  std::vector<uint32_t> unlistened;
   uint32_t undecided = 0;            // connections in St::Pending
   Batch cur;                         // the thread's events of this wake-up
   napi_threadsafe_function tsfn = nullptr;
@@ -531,6 +543,8 @@ void Run(Engine* e) {
     }
     {
       std::lock_guard<std::mutex> lock(e->mu);
+      for (uint32_t id : e->unlistened) Push(e, kUnlistened, 0, id);
+      e->unlistened.clear();
       if (timeout >= 0) {
         int64_t now = NowMs();
         for (Acceptor* a : e->acceptors)
@@ -580,6 +594,7 @@ void Run(Engine* e) {
 //   kAcceptError   0, acceptor id, errno
 //   kRedial        handle, attempt, errno (connected, its target failed before a byte went either
 //                  way: the connection waits for a decision again)
+//   kUnlistened    0, acceptor id (unlisten took effect: no kAccept of it follows)
 void CallJs(napi_env env, napi_value cb, void*, void* data) {
   Batch* b = static_cast<Batch*>(data);
   if (env && cb) {
@@ -827,10 +842,9 @@ napi_value Listen(napi_env env, napi_callback_info info) {
   a->fixedLocal = fixedLocal;
   napi_get_value_double(env, argv[3], &a->until);
   std::lock_guard<std::mutex> lock(e->mu);
-  uint32_t id = 0;
-  while (id < e->acceptors.size() && e->acceptors[id]) id++;
-  if (id == e->acceptors.size()) e->acceptors.push_back(nullptr);
-  e->acceptors[id] = a;
+  // Never reused: a kAccept of a closed acceptor still on its way must not reach a new one.
+  uint32_t id = uint32_t(e->acceptors.size());
+  e->acceptors.push_back(a);
   Repoll(e);
   if (!a->polled && e->undecided < kMaxUndecided && a->accepted < a->until) {
     e->acceptors[id] = nullptr;
@@ -850,7 +864,8 @@ Acceptor* AcceptorArg(napi_env env, Engine* e, napi_value v, uint32_t* idOut) {
 }
 
 // unlisten(engine, id, keep: bool) -> the descriptor when `keep` (the caller listens on it now),
-// else -1 after closing it. Connections already accepted go on.
+// else -1 after closing it. Connections already accepted go on. Unless `keep` (the thread is
+// gone), the thread then pushes kUnlistened(id), after every kAccept of this acceptor.
 napi_value Unlisten(napi_env env, napi_callback_info info) {
   ARGS(3);
   Engine* e = EngineArg(env, argv[0]);
@@ -869,6 +884,11 @@ napi_value Unlisten(napi_env env, napi_callback_info info) {
   }
   e->acceptors[id] = nullptr;
   delete a;
+  if (!keep && e->started && !e->failed.load()) {
+    e->unlistened.push_back(id);
+    uint64_t one = 1;
+    (void)!write(e->wake, &one, sizeof one);
+  }
   return Int(env, fd);
 }
 

@@ -208,7 +208,6 @@ export class Listener implements SessionOwner, NativeSessionOwner {
 
   readonly #nativeHost = {
     listener: this,
-    accepting: () => this.#accepting,
     pipeline: () => this.#pipeline,
     local: () => this.#local,
     accepted: (info: ConnInfo): (() => void) => {
@@ -335,21 +334,24 @@ export class Listener implements SessionOwner, NativeSessionOwner {
     if (this.#sessions.size === 0) for (const w of this.#idleWaiters.splice(0)) w();
   }
 
-  /** Stops accepting; open sessions go on. */
-  async stopAccepting(): Promise<void> {
+  /**
+   * Stops accepting; open sessions go on. `seen`: the connections the relay thread accepted before
+   * it stopped are sessions (or refused) now; `closed`: Node's server closed (after its connections).
+   */
+  #stopAccepting(): { seen: Promise<void>; closed: Promise<void> } {
     this.#accepting = false;
-    this.#acceptor?.stop();
+    const seen = this.#acceptor?.stop() ?? Promise.resolve();
     this.#acceptor = undefined;
     const server = this.#server;
-    if (!server) return this.#control.stop();
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     this.#control.stop(); // the listening socket closes now; the server's close waits for connections
-    await closed;
+    return { seen, closed };
   }
 
   /** Stops accepting, waits up to `deadlineMs` (Infinity: no deadline) for sessions to finish, then ends the rest. */
   async drain(deadlineMs: number): Promise<void> {
-    const closing = this.stopAccepting();
+    const { seen, closed: closing } = this.#stopAccepting();
+    await seen; // sessions of the last accepts are drained like the others
     if (this.#sessions.size > 0) {
       let timer: NodeJS.Timeout | undefined;
       // No deadline (a reload): the sessions end by themselves or by their idle timeout.

@@ -29,7 +29,6 @@ const GRANT = 256;
 /** What the native acceptor needs of its listener (closures over the listener's private state). */
 export interface NativeAcceptHost {
   readonly listener: Listener;
-  readonly accepting: () => boolean;
   readonly pipeline: () => ListenerPipeline;
   /** The address every accepted socket has, when the listener is bound to one. */
   readonly local: () => { readonly ip: string; readonly port: number } | undefined;
@@ -101,9 +100,12 @@ export class NativeAcceptor implements NativeAcceptOwner, Gate {
   /** Closed by stop(). */
   close(): void {}
 
-  /** Stops accepting (closes the thread's duplicate); accepted connections go on. */
-  stop(): void {
-    this.relay.unlisten(this.id);
+  /**
+   * Stops accepting (closes the thread's duplicate); accepted connections go on. Resolves once the
+   * connections the thread accepted before it stopped have come here (and are sessions now).
+   */
+  stop(): Promise<void> {
+    return this.relay.unlisten(this.id);
   }
 
   /** A reload changed `keepAlive`: for the connections accepted from now on. */
@@ -119,7 +121,8 @@ export class NativeAcceptor implements NativeAcceptOwner, Gate {
   ): void {
     const { host, relay } = this;
     this.#seen++;
-    if (!host.accepting()) return void relay.drop(handle);
+    // Accepted, even if the listener stopped accepting since (a drain, an upgrade): it is served
+    // and drained with the rest, never closed (the kernel completed its handshake for us).
     const peer = normalizeIp(ip);
     const at = local ? { ip: normalizeIp(local.ip), port: local.port } : host.local()!;
     const info: ConnInfo = {

@@ -70,7 +70,21 @@ export function nativeEndReason(end: NativeEnd): CloseReason | undefined {
 }
 
 /** Event kinds of native/relay.cc, EVENT_STRIDE numbers each. */
-const EV = { accept: 1, connected: 2, connectFailed: 3, end: 4, failed: 5, acceptError: 6, redial: 7 } as const;
+const EV = {
+  accept: 1,
+  connected: 2,
+  connectFailed: 3,
+  end: 4,
+  failed: 5,
+  acceptError: 6,
+  redial: 7,
+  unlistened: 8,
+} as const;
+/**
+ * How long unlisten() waits for the thread's word that no accept of that listener follows: one
+ * wake-up of the thread, normally; the bound is for a thread that is stuck or failing meanwhile.
+ */
+const UNLISTEN_LIMIT_MS = 2000;
 const EVENT_STRIDE = 9;
 /**
  * drop(): a plain close; `fin`: what the client sent unread is discarded first (the close is a FIN,
@@ -96,6 +110,8 @@ export class NativeRelay {
   readonly #engine: EngineHandle;
   readonly #owners = new Map<number, NativeRelayed | NativeAccepted>();
   readonly #acceptors = new Map<number, NativeAcceptOwner>();
+  /** Acceptors unlisten() closed, until the thread says none of their accepts follows. */
+  readonly #retiring = new Map<number, { readonly done: Promise<void>; readonly resolve: () => void }>();
   readonly #onFailure: (errno: number) => void;
   #failure: number | undefined;
 
@@ -174,11 +190,33 @@ export class NativeRelay {
     return id;
   }
 
-  /** Stops accepting on it (and closes the duplicate); accepted connections go on. */
-  unlisten(id: number): void {
-    if (!this.#acceptors.delete(id)) return;
+  /**
+   * Stops accepting on it (and closes the duplicate); accepted connections go on. Resolves once
+   * the owner has been told of every connection the thread accepted there: those accepted just
+   * before are still on their way, and a drain must wait for them too (an upgrade under load
+   * dropped one with a reset).
+   */
+  unlisten(id: number): Promise<void> {
+    if (!this.#acceptors.has(id)) return Promise.resolve();
+    const retiring = this.#retiring.get(id);
+    if (retiring) return retiring.done;
     this.#addon.unlisten(this.#engine, id, false);
+    let resolve = (): void => undefined;
+    const done = new Promise<void>((r) => (resolve = r));
+    const timer = setTimeout(() => this.#retired(id), UNLISTEN_LIMIT_MS);
+    this.#retiring.set(id, { done, resolve: () => (clearTimeout(timer), resolve()) });
+    if (this.#failure !== undefined) this.#retired(id); // no word comes from a thread that is gone
+    return done;
+  }
+
+  /** No accept of `id` follows: its owner is forgotten. */
+  #retired(id: number): void {
+    const retiring = this.#retiring.get(id);
+    if (!retiring) return;
+    this.#retiring.delete(id);
+    this.#acceptors.delete(id);
     this.#reref();
+    retiring.resolve();
   }
 
   /** A reload changed `keepAlive`: for the connections accepted from now on. */
@@ -241,6 +279,7 @@ export class NativeRelay {
 
   /** Stops the thread; call after every connection ended or was released. */
   stop(): void {
+    for (const id of [...this.#retiring.keys()]) this.#retired(id);
     this.#addon.close(this.#engine);
   }
 
@@ -301,6 +340,9 @@ export class NativeRelay {
         case EV.acceptError:
           this.#acceptors.get(ev[i + 2]!)?.onNativeAcceptError(ev[i + 3]!);
           break;
+        case EV.unlistened:
+          this.#retired(ev[i + 2]!);
+          break;
       }
     }
   };
@@ -309,6 +351,10 @@ export class NativeRelay {
   #onThreadFailed(errno: number): void {
     this.#failure = errno;
     for (const [id, owner] of [...this.#acceptors]) {
+      if (this.#retiring.has(id)) {
+        this.#retired(id); // it had stopped listening: nothing to give back
+        continue;
+      }
       this.#acceptors.delete(id);
       owner.onNativeListenLost(this.#addon.unlisten(this.#engine, id, true));
     }

@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ConfigInput } from '../../src/config/schema.js';
 import { needNative } from '../helpers/native-relay.js';
 import { client, startApp, type AppHarness } from '../helpers/app-harness.js';
@@ -198,6 +202,78 @@ test('native accept: 200 connections leave no descriptor behind', async (t) => {
       await eventually(() => lb.access().length >= 201 || undefined);
       assert.equal(lb.app.relayStatus().nativeConnections, 0);
       await eventually(() => fds() <= before || undefined, 5000, `fds back to ${before}`);
+    },
+    echo,
+  );
+});
+
+/** Connects `n` clients to `port` from a child process; each sends a line after `go` on stdin. */
+const LATE_CLIENTS = `
+const net = require('node:net');
+const fs = require('node:fs');
+const [port, n, flag] = process.argv.slice(1);
+const socks = [];
+let connected = 0;
+for (let i = 0; i < Number(n); i++) {
+  const s = net.connect(Number(port), '127.0.0.1', () => {
+    if (++connected === Number(n)) fs.writeFileSync(flag, 'connected');
+  });
+  s.setEncoding('utf8');
+  s.on('error', () => undefined);
+  socks.push(s);
+}
+process.stdin.once('data', async () => {
+  const results = await Promise.all(socks.map((s, i) => new Promise((resolve) => {
+    let got = '';
+    s.on('data', (d) => { got += d; if (got === 'late ' + i + '\\n') { s.end(); resolve('ok'); } });
+    s.on('error', (e) => resolve(e.code));
+    s.on('close', () => resolve('closed after ' + got.length + ' bytes'));
+    s.write('late ' + i + '\\n');
+  })));
+  process.stdout.write(JSON.stringify(results));
+  process.exit(0);
+});
+`;
+
+test('native accept: connections the thread accepted just before a drain are served and drained, not dropped', async (t) => {
+  if (!needNative(t, 'accept')) return;
+  const echo = await echoServer();
+  const dir = mkdtempSync(join(tmpdir(), 'late-accept-'));
+  const flag = join(dir, 'connected');
+  const n = 8;
+  await withLb(
+    config({}, [at(echo.port)]),
+    async (lb) => {
+      const listener = lb.app.listeners().get('web')!;
+      const child = spawn(process.execPath, ['-e', LATE_CLIENTS, String(lb.port()), String(n), flag], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      const exited = once(child, 'exit');
+      try {
+        // JavaScript is held while the clients connect and the relay thread accepts them all: their
+        // accept events wait, and the drain below starts before any of them is seen (as when an
+        // upgrade hands the socket over in the middle of a burst).
+        const cell = new Int32Array(new SharedArrayBuffer(4));
+        const until = Date.now() + 20_000;
+        while (!(existsSync(flag) && acceptQueue(lb.port()) === 0) && Date.now() < until) Atomics.wait(cell, 0, 0, 5);
+        assert.ok(existsSync(flag), 'the clients connected');
+        assert.equal(acceptQueue(lb.port()), 0, 'the thread accepted every client');
+        assert.equal(listener.totalConnections, 0, 'none seen by JavaScript yet');
+        let drainedWith: number | undefined;
+        const drained = listener.drain(30_000).then(() => (drainedWith = lb.access().length));
+        await new Promise((r) => setImmediate(r));
+        child.stdin.write('go\n');
+        await exited;
+        assert.deepEqual(JSON.parse(out), Array<string>(n).fill('ok'), 'every late client served');
+        await drained;
+        assert.equal(listener.totalConnections, n);
+        assert.equal(drainedWith, n, 'the drain ended after their sessions, not before');
+      } finally {
+        child.kill();
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
     echo,
   );
