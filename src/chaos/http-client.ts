@@ -131,13 +131,11 @@ export class KeepAliveClient {
       const r = parseResponse(this.#buf);
       if (!r) return;
       this.#buf = this.#buf.slice(r.length);
+      if (!r.ok) return this.#fail('status'); // (it clears the pending request: not before)
       const p = this.#pending;
       this.#pending = undefined;
-      if (!r.ok) this.#fail('status');
-      else {
-        this.#via = r.backend;
-        p?.({ backend: r.backend });
-      }
+      this.#via = r.backend;
+      p?.({ backend: r.backend });
     });
     const gone = (kind: FailureKind): void => {
       if (this.#sock === s) this.#fail(kind);

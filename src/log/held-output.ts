@@ -10,7 +10,8 @@ export const HELD_LIMIT_BYTES = 256 * 1024;
  * Log lines written while the program starts wait here until its banner is out, so the first line
  * a user sees is `Server is listening on port N`, as the original program printed it, even when a
  * health check answers before the admin API is up (a CI run saw three `UP` lines come first).
- * `release()` writes them out in order, then every line goes straight through.
+ * `release()` writes them out in order, then every line goes straight through. Bounded in bytes
+ * here and in time by the logger (src/log/logger.ts).
  */
 export class HeldOutput implements LineOutput {
   #held: string[] | undefined;

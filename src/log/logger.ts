@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { HeldOutput } from './held-output.js';
+import { HeldOutput, type LineOutput } from './held-output.js';
 
 /** The pino-shaped logger every component receives; built once in the composition root. */
 export type Logger = pino.Logger;
@@ -29,12 +29,11 @@ export function createLogger(opts: {
   const format = opts.format ?? (process.stdout.isTTY ? 'pretty' : 'json');
   if (format === 'pretty') {
     // pino's transport flushes its worker thread on exit by itself
-    const out = new HeldOutput(
+    const out = heldOutput(
       pino.transport({
         target: 'pino-pretty',
         options: { destination: fd, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
       }),
-      undefined,
       opts.held === true,
     );
     const log = pino({ level: opts.level, base: undefined }, out);
@@ -46,7 +45,7 @@ export function createLogger(opts: {
   const dest = pino.destination({ dest: fd, sync: false, minLength: 4096 });
   setInterval(() => dest.flush(), 200).unref();
   boundSyncFlush(dest);
-  const out = new HeldOutput(dest, undefined, opts.held === true);
+  const out = heldOutput(dest, opts.held === true);
   const log = pino({ level: opts.level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, out);
   return {
     log,
@@ -60,6 +59,15 @@ export function createLogger(opts: {
       }
     },
   };
+}
+
+/** A start that takes longer than this (a slow admin bind…) shows its log lines anyway. */
+const HELD_LIMIT_MS = 5000;
+
+function heldOutput(out: LineOutput, held: boolean): HeldOutput {
+  const h = new HeldOutput(out, undefined, held);
+  if (held) setTimeout(() => h.release(), HELD_LIMIT_MS).unref();
+  return h;
 }
 
 /**

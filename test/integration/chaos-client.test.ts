@@ -81,3 +81,21 @@ test('chaos client: a keep-alive failure names the backend its connection was bo
     await srv.close();
   }
 });
+
+test('chaos client: a keep-alive reply that is not 200 ends its request as a status failure, at once', async () => {
+  const srv = await server((s, n) => s.write(n === 1 ? 'HTTP/1.1 503 Busy\r\nContent-Length: 0\r\n\r\n' : OK));
+  const c = new KeepAliveClient(srv.port, 60_000);
+  try {
+    // With a 60 s timeout: before the fix the request never settled (its pending reply was cleared first).
+    const first = await Promise.race([
+      c.request(),
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), 5000).unref()),
+    ]);
+    assert.equal(first?.failure, 'status', 'settled as a status failure');
+    const second = await c.request(); // a new connection, served
+    assert.equal(second.ok, true);
+  } finally {
+    c.close();
+    await srv.close();
+  }
+});
