@@ -228,6 +228,7 @@ process.stdin.once('data', async () => {
     s.on('data', (d) => { got += d; if (got === 'late ' + i + '\\n') { s.end(); resolve('ok'); } });
     s.on('error', (e) => resolve(e.code));
     s.on('close', () => resolve('closed after ' + got.length + ' bytes'));
+    setTimeout(() => resolve('no echo within 15 s'), 15000);
     s.write('late ' + i + '\\n');
   })));
   process.stdout.write(JSON.stringify(results));
