@@ -140,7 +140,14 @@ export async function runBench(input: BenchInput): Promise<Report> {
       2,
     );
     have.big = backends.big;
-    const ctx: WorkloadContext = { procs, units: procUnits(), loadCpu: opts.loadCpu, backends, timing };
+    const ctx: WorkloadContext = {
+      procs,
+      units: procUnits(),
+      loadCpu: opts.loadCpu,
+      backends,
+      timing,
+      note: (line) => notes.push(line),
+    };
     const results = new Results();
     for (const w of ALL_WORKLOADS.filter((x) => opts.workloads.includes(x.id))) {
       const missing = w.needs.filter((n) => !have[n]);

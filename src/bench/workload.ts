@@ -31,6 +31,8 @@ export interface WorkloadContext {
   readonly loadCpu: number | undefined;
   readonly backends: Backends;
   readonly timing: Timing;
+  /** A line for the report's notes (a retried run…). */
+  readonly note?: (line: string) => void;
 }
 
 export interface Workload {

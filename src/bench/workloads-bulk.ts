@@ -1,5 +1,5 @@
-import { runIperf } from './iperf.js';
-import { measured, type Workload } from './workload.js';
+import { iperfFlaked, runIperf } from './iperf.js';
+import { measured, sleep, type Workload } from './workload.js';
 
 /** One TCP stream through the proxy; `reverse`: the server sends (iperf3 -R). */
 const bulk = (reverse: boolean): Workload => ({
@@ -11,9 +11,14 @@ const bulk = (reverse: boolean): Workload => ({
   maxConn: () => 16,
   run: async (ctx, target) => {
     const seconds = ctx.timing.seconds;
-    const m = await measured(ctx, target, () =>
-      runIperf(ctx.procs, { port: target.port, seconds, reverse, cpu: ctx.loadCpu }),
-    );
+    const attempt = () =>
+      measured(ctx, target, () => runIperf(ctx.procs, { port: target.port, seconds, reverse, cpu: ctx.loadCpu }));
+    const m = await attempt().catch(async (e: unknown) => {
+      if (!iperfFlaked(e)) throw e;
+      ctx.note?.(`${reverse ? 'bulk-down' : 'bulk-up'}: iperf3 failed once and was run again (${String(e)})`);
+      await sleep(500); // the server ends its side of the failed test first
+      return attempt();
+    });
     return [
       { metric: 'throughput', unit: 'Gbit/s', better: 'higher', value: m.result.bitsPerSecond / 1e9 },
       ...(target.pid === undefined

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseWrk } from '../../../src/bench/wrk.js';
-import { parseIperf } from '../../../src/bench/iperf.js';
+import { iperfFlaked, parseIperf } from '../../../src/bench/iperf.js';
 import { statFields } from '../../../src/bench/proc-stats.js';
 
 const WRK = `Running 5s test @ http://127.0.0.1:8080/
@@ -44,6 +44,17 @@ test('parseIperf takes the received rate; an iperf3 error is reported', () => {
   assert.deepEqual(parseIperf(ok), { bitsPerSecond: 9.5e9, bytes: 4_750_000_000 });
   assert.throws(() => parseIperf(JSON.stringify({ error: 'unable to connect to server' })), /unable to connect/);
   assert.throws(() => parseIperf(JSON.stringify({ end: {} })), /no sum_received/);
+});
+
+test("iperfFlaked: iperf3's own intermittent failures are retried once, a proxy's are not", () => {
+  const cases: [string, boolean][] = [
+    ['iperf3: control socket has closed unexpectedly (exit 0) ', true],
+    ['iperf3: the server is busy running a test. try again later (exit 1) ', true],
+    ['iperf3: unable to connect to server: Connection refused (exit 1) ', false],
+    ['iperf3: unable to receive results: Connection reset by peer (exit 1) ', false],
+    ['iperf3: no sum_received in the report (exit 0) ', false],
+  ];
+  for (const [message, flaked] of cases) assert.equal(iperfFlaked(new Error(message)), flaked, message);
 });
 
 test('statFields skips a command name with spaces and parentheses', () => {
