@@ -2,8 +2,8 @@ import { iperfFlaked, runIperf } from './iperf.js';
 import { measured, sleep, type Workload } from './workload.js';
 
 /** One TCP stream through the proxy; `reverse`: the server sends (iperf3 -R). */
-const bulk = (reverse: boolean): Workload => ({
-  id: reverse ? 'bulk-down' : 'bulk-up',
+const bulk = (reverse: boolean, id = reverse ? 'bulk-down' : 'bulk-up'): Workload => ({
+  id,
   title: reverse ? 'bulk, one stream, backend to client (iperf3 -R)' : 'bulk, one stream, client to backend (iperf3)',
   needs: ['iperf3'],
   appliesTo: () => true,
@@ -15,7 +15,7 @@ const bulk = (reverse: boolean): Workload => ({
       measured(ctx, target, () => runIperf(ctx.procs, { port: target.port, seconds, reverse, cpu: ctx.loadCpu }));
     const m = await attempt().catch(async (e: unknown) => {
       if (!iperfFlaked(e)) throw e;
-      ctx.note?.(`${reverse ? 'bulk-down' : 'bulk-up'}: iperf3 failed once and was run again (${String(e)})`);
+      ctx.note?.(`${id}: iperf3 failed once and was run again (${String(e)})`);
       await sleep(500); // the server ends its side of the failed test first
       return attempt();
     });
