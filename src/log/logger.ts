@@ -1,5 +1,7 @@
 import pino from 'pino';
 import { HeldOutput, type LineOutput } from './held-output.js';
+import { isoTimeOncePerMs } from './iso-time.js';
+import { LineBatch } from './line-batch.js';
 
 /** The pino-shaped logger every component receives; built once in the composition root. */
 export type Logger = pino.Logger;
@@ -41,12 +43,14 @@ export function createLogger(opts: {
   }
   // Lines are batched into 4 KiB writes (one write per line cost 15% of the CPU under a new
   // connection per request); a timer bounds how long a line can wait at low traffic, and
-  // flushSync() writes out the rest at exit.
+  // flushSync() writes out the rest at exit. The lines of one turn reach sonic-boom as one string
+  // (LineBatch), which every synchronous flush, pino's own at exit too, writes out first.
   const dest = pino.destination({ dest: fd, sync: false, minLength: 4096 });
   setInterval(() => dest.flush(), 200).unref();
-  boundSyncFlush(dest);
-  const out = heldOutput(dest, opts.held === true);
-  const log = pino({ level: opts.level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, out);
+  const batch = new LineBatch(dest);
+  boundSyncFlush(dest, () => batch.flush());
+  const out = heldOutput(batch, opts.held === true);
+  const log = pino({ level: opts.level, base: undefined, timestamp: isoTimeOncePerMs() }, out);
   return {
     log,
     release: () => out.release(),
@@ -71,15 +75,17 @@ function heldOutput(out: LineOutput, held: boolean): HeldOutput {
 }
 
 /**
- * Every synchronous flush (ours at exit, and pino's own on 'exit') gives up on a stdout that takes
+ * Every synchronous flush (ours at exit, and pino's own on 'exit') first hands sonic-boom what
+ * `first` still holds (the turn's lines), and gives up on a stdout that takes
  * nothing for EXIT_FLUSH_LIMIT_MS: sonic-boom retries EAGAIN without end by default, in a loop no
  * signal handler can break (an orphaned cluster worker whose primary had died was found stuck so).
  */
-function boundSyncFlush(dest: pino.DestinationStream & { flushSync(): void }): void {
+function boundSyncFlush(dest: pino.DestinationStream & { flushSync(): void }, first: () => void): void {
   const d = dest as typeof dest & { retryEAGAIN: () => boolean };
   const flushSync = d.flushSync.bind(d);
   const retryAsync = d.retryEAGAIN;
   d.flushSync = () => {
+    first();
     const giveUpAt = Date.now() + EXIT_FLUSH_LIMIT_MS;
     d.retryEAGAIN = () => Date.now() < giveUpAt;
     try {

@@ -48,3 +48,20 @@ test('exit is not held by a thread blocked in a write: the exit guard ends the p
   assert.equal(r.code, 7, `the process ended by itself, with its exit code (${r.stderr.trim().slice(0, 300)})`);
   assert.match(r.stderr, /exiting/);
 });
+
+test("every line logged before the exit is out, by our flush or by pino's own on 'exit' (the last turn's lines too)", async () => {
+  for (const arg of ['ours', 'pino']) {
+    const child = spawn(process.execPath, ['--import', 'tsx', program, arg], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    assert.equal(code, 0, arg);
+    const lines = stdout.split('\n').filter((l) => l.length > 0);
+    assert.equal(lines.length, 2000, `${arg}: lines out`);
+    assert.deepEqual(
+      lines.map((l) => (JSON.parse(l) as { i: number }).i),
+      Array.from({ length: 2000 }, (_, i) => i),
+      `${arg}: in order`,
+    );
+  }
+});
