@@ -47,7 +47,7 @@ export function startSupervised(
 }
 
 /** Every process under `pid`: generations and their cluster workers. */
-function descendants(pid: number): number[] {
+export function descendants(pid: number): number[] {
   return childPids(pid).flatMap((child) => [child, ...descendants(child)]);
 }
 

@@ -9,7 +9,7 @@ import { UDP_DROP_REASONS, type UdpDropReason } from '../../../src/udp/udp-types
 import { eventually } from '../../helpers/net.js';
 import { requireProgram } from '../../helpers/programs.js';
 import { clientOf, freeUdpPort, peerOf, startUdpLb, type UdpLb } from '../../helpers/udp.js';
-import { childPids, trafficPid } from '../../helpers/supervised.js';
+import { childPids, descendants, trafficPid } from '../../helpers/supervised.js';
 
 // Every reason a datagram is dropped, raised for real and read back from
 // lb_listener_dropped_datagrams_total: a reason that is not counted fails its case, and a reason
@@ -125,21 +125,25 @@ test('drops by reason, each raised and counted: rules, limits, no target, buffer
   });
 
   await t.test('buffer_full: datagrams beyond maxBufferedBytes while the session socket opens', async () => {
-    // Eight 40,000-byte datagrams at once from a new client: the lookup of "localhost" holds the
-    // first, and the next do not fit the listener's 65,535 bytes (in the session's queue, or in
-    // the native engine's for JavaScript when it is slower still). The engine's thread hands each
-    // datagram over as soon as it is read, so on a loaded machine the lookup may end between two
-    // of them: eight rather than three, and if none was dropped, another client tries (each is a
-    // new session, so a new lookup).
-    let n = 0;
-    for (let attempt = 0; attempt < 20 && n === 0; attempt++) {
-      const c = clientOf(t, port('budget'));
-      for (let i = 0; i < 8; i++) c.send(Buffer.alloc(40_000, i));
-      const first = await c.waitFor(1);
-      assert.equal(first[0]!.length, 40_002, 'the datagram held for the socket went through whole');
-      n = await lb.dropped('budget', 'buffer_full');
+    // Eight 40,000-byte datagrams of a new client wait in the kernel while the balancer is stopped
+    // (SIGSTOP), then arrive together: the first opens the session (the lookup of "localhost"
+    // holds it) and the next do not fit the listener's 65,535 bytes, in the session's queue or
+    // in the native engine's for JavaScript. Sent while it ran, they could each be handled before
+    // the next came, and none dropped (a CI run saw that 20 times in a row).
+    const c = clientOf(t, port('budget'));
+    const stopped = [lb.lb.proc.pid!, ...descendants(lb.lb.proc.pid!)];
+    for (const pid of stopped) process.kill(pid, 'SIGSTOP');
+    try {
+      for (let i = 0; i < 8; i++)
+        await new Promise<void>((resolve, reject) =>
+          c.sock.send(Buffer.alloc(40_000, i), port('budget'), '127.0.0.1', (e) => (e ? reject(e) : resolve())),
+        );
+    } finally {
+      for (const pid of stopped.reverse()) process.kill(pid, 'SIGCONT');
     }
-    assert.ok(n >= 1, 'counted');
+    const first = await c.waitFor(1);
+    assert.equal(first[0]!.length, 40_002, 'the datagram held for the socket went through whole');
+    assert.ok((await counted(lb, 'budget', 'buffer_full')) >= 1, 'counted');
   });
 
   await t.test('too_large: with the PROXY v2 header it no longer fits one datagram', async () => {
