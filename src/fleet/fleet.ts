@@ -78,6 +78,7 @@ export class Fleet {
   readonly #applied = new Map<string, number>();
   readonly #outbox = new Map<string, string>();
   readonly #backoff = new Backoff({ maxMs: 5000 });
+  readonly #registerBackoff = new Backoff({ maxMs: 5000 });
   #unsubscribe: (() => void) | undefined;
   #lease: Lease | undefined;
   #registered = '';
@@ -85,6 +86,7 @@ export class Fleet {
   #error: string | undefined;
   #timer: TimerHandle | undefined;
   #probeTimer: TimerHandle | undefined;
+  #registerTimer: TimerHandle | undefined;
   /** This node's view of its targets' health, published with its registration. */
   #health: NodeHealth = {};
   #healthTimer: TimerHandle | undefined;
@@ -149,6 +151,7 @@ export class Fleet {
     if (this.#timer) this.#clock.clearTimeout(this.#timer);
     if (this.#probeTimer) this.#clock.clearTimeout(this.#probeTimer);
     if (this.#healthTimer) this.#clock.clearTimeout(this.#healthTimer);
+    if (this.#registerTimer) this.#clock.clearTimeout(this.#registerTimer);
     await this.#flushing;
     await Promise.all([this.#targets.stop(), this.#nodes.stop()]);
     // leave the list at once rather than when the lease runs out (which it does if etcd is away)
@@ -290,10 +293,30 @@ export class Fleet {
       .put(nodeKey(this.#s.prefix, this.#s.name))
       .value(value)
       .exec()
+      .then(() => {
+        if (this.#registered === value) this.#registerBackoff.reset();
+      })
       .catch((e: unknown) => {
-        if (this.#registered === value) this.#registered = ''; // written again at the next sync
+        if (this.#registered === value) {
+          this.#registered = '';
+          this.#registerLater();
+        }
         this.#notSharing(`registering: ${(e as Error).message}`);
       });
+  }
+
+  /**
+   * A registration that failed (a put timed out, the lease was lost) is written again after a
+   * backoff: nothing else may come to write it (no health change, a watch that never broke), and
+   * the other nodes would show this node's health as it was before, for good (a CI run saw one
+   * node's view stay 'unknown' for 30 s).
+   */
+  #registerLater(): void {
+    if (this.#stopped || this.#registerTimer) return;
+    this.#registerTimer = this.#clock.setTimeout(() => {
+      this.#registerTimer = undefined;
+      this.#register();
+    }, this.#registerBackoff.next());
   }
 
   #newLease(): Lease {
@@ -302,6 +325,7 @@ export class Fleet {
       if (this.#lease !== lease) return;
       this.#lease = undefined; // a new lease and registration when etcd answers again
       this.#registered = '';
+      this.#registerLater();
       this.#notSharing(`registration lease lost: ${e.message}`);
     });
     return lease;

@@ -6,6 +6,7 @@ import type { TargetSpec } from '../../../src/core/types.js';
 import { createEtcdClient } from '../../../src/discovery/etcd-client.js';
 import { discoveredSpec } from '../../../src/discovery/target-spec.js';
 import { Fleet } from '../../../src/fleet/fleet.js';
+import { nodeKey } from '../../../src/fleet/fleet-keys.js';
 import { RESTORE_WRITER, TargetStore } from '../../../src/store/target-store.js';
 import { captureLog } from '../../helpers/capture-log.js';
 import { startEtcd, type EtcdCluster } from '../../helpers/etcd.js';
@@ -27,11 +28,16 @@ interface Node {
   stop(): Promise<void>;
 }
 
-function startNode(etcd: EtcdCluster, name: string, opts: { hash?: string; ttlMs?: number } = {}): Node {
+function startNode(
+  etcd: EtcdCluster,
+  name: string,
+  opts: { hash?: string; ttlMs?: number; wrap?: (c: Etcd3) => Etcd3 } = {},
+): Node {
   const clock = systemClock();
   const store = new TargetStore({ clock });
   store.applyConfig({ web: specs(9001, 9002, 9003) }, 'config load');
-  const client = createEtcdClient({ endpoints: etcd.endpoints, requestTimeoutMs: 1000 });
+  const real = createEtcdClient({ endpoints: etcd.endpoints, requestTimeoutMs: 1000 });
+  const client = opts.wrap ? opts.wrap(real) : real;
   const { log, lines } = captureLog();
   const fleet = new Fleet({
     settings: {
@@ -61,7 +67,7 @@ function startNode(etcd: EtcdCluster, name: string, opts: { hash?: string; ttlMs
         .sort(),
     stop: async () => {
       await fleet.stop();
-      client.close();
+      real.close();
     },
   };
 }
@@ -210,6 +216,51 @@ test('fleet: a node that dies leaves the list when its lease expires; one that s
     await c.stop();
     await procs.stopAll();
     procs.close();
+    await etcd.close();
+  }
+});
+
+/** `client`, whose lease writes fail (one failure, as a timeout would) while `failNext()` says so. */
+function failingLeaseWrites(client: Etcd3, failNext: () => boolean): Etcd3 {
+  const failed = { value: () => ({ exec: () => Promise.reject(new Error('injected: deadline exceeded')) }) };
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop !== 'lease') return Reflect.get(target, prop, receiver) as unknown;
+      return (ttl: number) =>
+        new Proxy(target.lease(ttl), {
+          get(lease, p, r) {
+            if (p === 'put') return (key: string) => (failNext() ? failed : lease.put(key));
+            const v = Reflect.get(lease, p, r) as unknown;
+            return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(lease) : v;
+          },
+        });
+    },
+  });
+}
+
+test('fleet: a registration whose write failed is written again by itself, so the others never keep a stale view of this node', async (t) => {
+  if (!requireProgram(t, 'etcd', 'etcd-server')) return;
+  const etcd = await startEtcd(1);
+  let failures = 0;
+  const node = startNode(etcd, 'lb-1', { wrap: (c) => failingLeaseWrites(c, () => failures-- > 0) });
+  const health = async (): Promise<string | undefined> => {
+    const v = await node.client.get(nodeKey('/lbtest/', 'lb-1')).string();
+    return v
+      ? (JSON.parse(v) as { health: Record<string, Record<string, string>> }).health.web?.['127.0.0.1:9001']
+      : undefined;
+  };
+  try {
+    await eventually(async () => (await health()) === 'unknown', 10_000, 'registered');
+    failures = 1; // the write of the next registration fails; nothing else will write it
+    assert.ok(node.store.setHealth('web', '127.0.0.1:9001', 'healthy', 'a check passed'));
+    await eventually(async () => (await health()) === 'healthy', 10_000, 'the health change written after the failure');
+    assert.equal(failures, -1, 'one write failed (injected), the next went through');
+    assert.ok(
+      node.lines().some((l) => /registering: injected/.test(String(l.msg))),
+      'the failure was logged',
+    );
+  } finally {
+    await node.stop();
     await etcd.close();
   }
 });
