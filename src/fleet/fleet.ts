@@ -295,6 +295,8 @@ export class Fleet {
       .exec()
       .then(() => {
         if (this.#registered === value) this.#registerBackoff.reset();
+        // a write the quorum took: sharing works again (nothing else may come to say so)
+        if (this.#state === 'not-sharing') this.#sharing();
       })
       .catch((e: unknown) => {
         if (this.#registered === value) {

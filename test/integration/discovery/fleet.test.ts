@@ -259,6 +259,7 @@ test('fleet: a registration whose write failed is written again by itself, so th
       node.lines().some((l) => /registering: injected/.test(String(l.msg))),
       'the failure was logged',
     );
+    await eventually(() => node.fleet.status().state === 'sharing', 5000, "the status says 'sharing' again");
   } finally {
     await node.stop();
     await etcd.close();
