@@ -97,7 +97,16 @@ test('three load balancer processes, one three-member etcd: config hashes compar
       "lb-1's status shows lb-2's and lb-3's view of s1",
     );
     assert.deepEqual((await targetOf(a, s1))?.fleetHealth, { 'lb-2': 'healthy', 'lb-3': 'unhealthy' });
-    await eventually(async () => (await targetOf(c, s1))?.fleetHealth?.['lb-2'] === 'healthy', 30_000, 'on lb-3');
+    // each node's view reaches lb-3 when that node writes it: wait for both, not one
+    await eventually(
+      async () => {
+        const v = await targetOf(c, s1);
+        assert.deepEqual(v?.fleetHealth, { 'lb-1': 'healthy', 'lb-2': 'healthy' });
+        return true;
+      },
+      30_000,
+      "lb-3's status shows lb-1's and lb-2's view of s1",
+    );
     const onC = await targetOf(c, s1);
     assert.equal(onC?.health, 'unhealthy', "lb-3's own checks decide its health");
     assert.deepEqual(onC?.fleetHealth, { 'lb-1': 'healthy', 'lb-2': 'healthy' });
