@@ -299,10 +299,7 @@ export class Fleet {
         if (this.#state === 'not-sharing') this.#sharing();
       })
       .catch((e: unknown) => {
-        if (this.#registered === value) {
-          this.#registered = '';
-          this.#registerLater();
-        }
+        if (this.#registered === value) this.#registerAgain();
         this.#notSharing(`registering: ${(e as Error).message}`);
       });
   }
@@ -313,7 +310,8 @@ export class Fleet {
    * the other nodes would show this node's health as it was before, for good (a CI run saw one
    * node's view stay 'unknown' for 30 s).
    */
-  #registerLater(): void {
+  #registerAgain(): void {
+    this.#registered = '';
     if (this.#stopped || this.#registerTimer) return;
     this.#registerTimer = this.#clock.setTimeout(() => {
       this.#registerTimer = undefined;
@@ -326,8 +324,7 @@ export class Fleet {
     lease.on('lost', (e: Error) => {
       if (this.#lease !== lease) return;
       this.#lease = undefined; // a new lease and registration when etcd answers again
-      this.#registered = '';
-      this.#registerLater();
+      this.#registerAgain();
       this.#notSharing(`registration lease lost: ${e.message}`);
     });
     return lease;

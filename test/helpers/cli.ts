@@ -16,11 +16,19 @@ export interface RunningCli {
   exited: Promise<number | null>;
 }
 
-/** The log messages of a target's returns from DOWN to UP so far (JSON log), oldest first. */
-export const risesOf = (lb: RunningCli, target: string): string[] =>
+/** The log messages of a target's health changes to `to` (from `from`, if given) so far (JSON log), oldest first. */
+const changesOf = (lb: RunningCli, target: string, to: string, from?: string): string[] =>
   lb
     .logs()
-    .flatMap((l) => (l.target === target && l.from === 'unhealthy' && l.to === 'healthy' ? [String(l.msg)] : []));
+    .flatMap((l) =>
+      l.target === target && l.to === to && (from === undefined || l.from === from) ? [String(l.msg)] : [],
+    );
+
+/** The log messages of a target's returns from DOWN to UP so far (JSON log), oldest first. */
+export const risesOf = (lb: RunningCli, target: string): string[] => changesOf(lb, target, 'healthy', 'unhealthy');
+
+/** The log messages of a target going DOWN so far (JSON log), oldest first. */
+export const fallsOf = (lb: RunningCli, target: string): string[] => changesOf(lb, target, 'unhealthy');
 
 /** Starts the built CLI and resolves when it prints `Server is listening on port N` (30 s: the 2 cores are shared by parallel suites). */
 export function startCli(

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { risesOf, startCli, type RunningCli } from '../helpers/cli.js';
+import { fallsOf, risesOf, startCli, type RunningCli } from '../helpers/cli.js';
 import { eventually, exchange, freePort, nameServer, type TestServer } from '../helpers/net.js';
 import { http } from '../helpers/http.js';
 import { namedEcho } from '../helpers/named-echo.js';
@@ -46,10 +46,7 @@ async function flip(extra: readonly string[]): Promise<void> {
     // reach the primary's checker through the workers, and its own first checks (within a second
     // of the start, then at the fast interval once one failed) may mark A DOWN first: then it is
     // DOWN by checks, and `rise` (2) checks bring it back, still at the fast interval.
-    const down = lb
-      .stdout()
-      .split('\n')
-      .find((l) => l.includes(`target 127.0.0.1:${portA} DOWN after`))!;
+    const down = fallsOf(lb, `127.0.0.1:${portA}`)[0]!;
     const checks = down.includes('failed connections') ? '1 successful check' : '2 successful checks';
     await eventually(() => risesOf(lb, `127.0.0.1:${portA}`).length > 0, 8000, 'A UP by the fast re-probe');
     assert.deepEqual(risesOf(lb, `127.0.0.1:${portA}`), [`target 127.0.0.1:${portA} UP after ${checks}`], down);
